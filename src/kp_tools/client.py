@@ -1,0 +1,301 @@
+"""The only module that speaks HTTP to KPainter: one method per endpoint, typed errors out.
+
+The client is stateless about users: the key is an argument of every call, so one client (and
+its connection pool) serves every user of a multi-user server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import os
+import time
+import weakref
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from kp_tools import __version__
+from kp_tools.errors import ErrorCode
+from kp_tools.exceptions import (
+    ERROR_CLASSES,
+    FieldProblem,
+    InvalidArgumentsError,
+    KPainterError,
+    MalformedResponseError,
+    OutcomeUnknownError,
+    UpstreamUnavailableError,
+)
+from kp_tools.inferred import DEFAULT_BASE_URL, ERROR_CODE_BY_DETAIL, ERROR_CODE_BY_STATUS, PATHS
+from kp_tools.keys import ApiKey, redact
+from kp_tools.models import (
+    Catalog,
+    CreationCreated,
+    CreationDetail,
+    CreationPage,
+    EditAccepted,
+    Health,
+    JobStatus,
+    Me,
+    ResourceId,
+)
+from kp_tools.retry import NotSentError, RetryPolicy
+
+__all__ = ["ENV_BASE_URL", "KPainterClient"]
+
+ENV_BASE_URL: Final = "KGP_BASE_URL"
+KEY_HEADER: Final = "X-KGP-Api-Key"
+DEFAULT_TIMEOUT: Final = 30.0
+DEFAULT_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
+
+logger = logging.getLogger("kp_tools.client")
+M = TypeVar("M", bound=BaseModel)
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+class KPainterClient:
+    """Async client for the KPainter OpenAPI (``/openapi/v1``).
+
+    ``transport`` replaces the network, for example ``Sandbox().transport`` or an
+    ``httpx.MockTransport``. Without one, each event loop that uses the client gets its own
+    pooled ``httpx.AsyncClient`` (connections cannot cross loops; the sync facade runs its own).
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        self.base_url = (base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL).rstrip("/")
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.max_response_bytes = max_response_bytes
+        self._transport = transport
+        self._http: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def __repr__(self) -> str:
+        return f"KPainterClient(base_url={self.base_url!r})"
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        return await self._call(Health, "GET", PATHS["health"], None)
+
+    async def me(self, key: ApiKey) -> Me:
+        return await self._call(Me, "GET", PATHS["me"], key)
+
+    async def catalog(self, key: ApiKey) -> Catalog:
+        return await self._call(Catalog, "GET", PATHS["catalog"], key)
+
+    async def create_creation(self, key: ApiKey, body: Mapping[str, Any]) -> CreationCreated:
+        return await self._call(CreationCreated, "POST", PATHS["creations"], key, json_body=body)
+
+    async def list_creations(
+        self, key: ApiKey, params: Mapping[str, str | int] | None = None
+    ) -> CreationPage:
+        return await self._call(CreationPage, "GET", PATHS["creations"], key, params=params)
+
+    async def get_creation(self, key: ApiKey, creation_id: ResourceId) -> CreationDetail:
+        path = PATHS["creation"].format(creation_id=creation_id)
+        return await self._call(CreationDetail, "GET", path, key)
+
+    async def get_job(self, key: ApiKey, job_id: ResourceId) -> JobStatus:
+        return await self._call(JobStatus, "GET", PATHS["job"].format(job_id=job_id), key)
+
+    async def edit_scene(
+        self, key: ApiKey, creation_id: ResourceId, body: Mapping[str, Any]
+    ) -> EditAccepted:
+        path = PATHS["edit_scene"].format(creation_id=creation_id)
+        return await self._call(EditAccepted, "POST", path, key, json_body=body)
+
+    async def aclose(self) -> None:
+        clients = list(self._http.values())
+        self._http.clear()
+        for http in clients:
+            await http.aclose()
+
+    async def __aenter__(self) -> KPainterClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        http = self._http.get(loop)
+        if http is None or http.is_closed:
+            http = httpx.AsyncClient(
+                base_url=self.base_url,
+                transport=self._transport,
+                timeout=self.timeout,
+                headers={"User-Agent": f"kp-tools/{__version__}", "Accept": "application/json"},
+            )
+            self._http[loop] = http
+        return http
+
+    async def _call(
+        self,
+        model: type[M],
+        method: str,
+        path: str,
+        key: ApiKey | None,
+        *,
+        json_body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> M:
+        idempotent = method == "GET"
+        async for attempt in self.retry.retrying(idempotent=idempotent):
+            with attempt:
+                payload = await self._send_once(method, path, key, json_body, params, idempotent)
+        try:
+            return model.model_validate(payload)
+        except ValidationError as exc:
+            if not idempotent:  # accepted, but we cannot read what it started
+                raise OutcomeUnknownError() from None
+            raise MalformedResponseError(
+                f"KPainter answered {method} {path} with an unexpected body "
+                f"({exc.error_count()} field problems)."
+            ) from None
+
+    async def _send_once(
+        self,
+        method: str,
+        path: str,
+        key: ApiKey | None,
+        json_body: Mapping[str, Any] | None,
+        params: Mapping[str, str | int] | None,
+        idempotent: bool,
+    ) -> Any:
+        headers = {KEY_HEADER: key.reveal()} if key is not None else {}
+        started = time.perf_counter()
+        try:
+            async with self._client().stream(
+                method, path, headers=headers, json=json_body, params=params
+            ) as response:
+                body = await self._read_capped(response)
+        except MalformedResponseError:
+            if idempotent:
+                raise
+            raise OutcomeUnknownError() from None
+        except _NOT_SENT as exc:
+            raise NotSentError(f"Could not reach KPainter ({type(exc).__name__}).") from None
+        except httpx.TransportError as exc:
+            reason = f"no answer from KPainter ({type(exc).__name__})"
+            if idempotent:
+                raise UpstreamUnavailableError(f"{method} {path}: {reason}.") from None
+            raise OutcomeUnknownError() from None
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            logger.debug("%s %s key=%s %.0fms", method, path, key, elapsed_ms)
+        if response.status_code >= 400:
+            raise _error_from_response(response, body, idempotent=idempotent)
+        try:
+            return json.loads(body)
+        except ValueError:
+            if not idempotent:
+                raise OutcomeUnknownError() from None
+            raise MalformedResponseError(
+                f"KPainter answered {method} {path} with a body that is not JSON."
+            ) from None
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
+            raise MalformedResponseError(
+                f"KPainter response too large ({declared} bytes; limit {self.max_response_bytes})."
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                raise MalformedResponseError(
+                    f"KPainter response too large (over {self.max_response_bytes} bytes)."
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _error_from_response(
+    response: httpx.Response, body: bytes, *, idempotent: bool
+) -> KPainterError:
+    """Map an HTTP failure to a typed error, accepting every error-body shape seen so far.
+
+    Shapes: ``{"detail": {"code", "message"}}``, ``{"detail": "text"}``, FastAPI's
+    ``{"detail": [{"loc", "msg"}]}``, ``{"message": ...}``, ``{"error": ...}``, or no JSON.
+    """
+    status = response.status_code
+    try:
+        payload: Any = json.loads(body) if body else None
+    except ValueError:
+        payload = None
+    detail = payload.get("detail") if isinstance(payload, dict) else None
+    detail_code: str | None = None
+    message: str | None = None
+    problems: list[FieldProblem] = []
+
+    if isinstance(detail, dict):
+        detail_code = _str_or_none(detail.get("code"))
+        message = _str_or_none(detail.get("message"))
+    elif isinstance(detail, str):
+        message = detail
+    elif isinstance(detail, list):
+        problems = [_problem_from_fastapi(item) for item in detail if isinstance(item, dict)]
+    if message is None and isinstance(payload, dict):
+        message = _str_or_none(payload.get("message")) or _str_or_none(payload.get("error"))
+        detail_code = detail_code or _str_or_none(payload.get("code"))
+
+    code = ERROR_CODE_BY_DETAIL.get(detail_code or "") or ERROR_CODE_BY_STATUS.get(status)
+    if code is None:
+        code = ErrorCode.UPSTREAM_UNAVAILABLE if status >= 500 else ErrorCode.UPSTREAM_ERROR
+    if message is None:
+        message = f"KPainter API request failed with HTTP {status}."
+    if code is ErrorCode.INVALID_ARGUMENTS:
+        return InvalidArgumentsError(problems, message=redact(message) if not problems else None)
+    if code is ErrorCode.UPSTREAM_UNAVAILABLE and not idempotent:
+        # A 5xx to a create may still have started the job: never resend it blindly.
+        return OutcomeUnknownError()
+    cls = ERROR_CLASSES.get(code, KPainterError)
+    return cls(message, code=code, status=status, retry_after=_retry_after(response))
+
+
+def _problem_from_fastapi(item: Mapping[str, Any]) -> FieldProblem:
+    loc = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path")]
+    allowed = item.get("ctx", {}).get("allowed") if isinstance(item.get("ctx"), dict) else None
+    return FieldProblem(
+        field=".".join(loc) or "request",
+        problem=redact(str(item.get("msg", "invalid value"))),
+        allowed=allowed if isinstance(allowed, list) else None,
+    )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,6 @@
+"""The workflow-enforcing executor every rendering dispatches to."""
+
+from kp_tools.executor.executor import Executor, MePolicy, parse_arguments
+from kp_tools.executor.waiting import ProgressCallback, WaitPolicy
+
+__all__ = ["Executor", "MePolicy", "ProgressCallback", "WaitPolicy", "parse_arguments"]

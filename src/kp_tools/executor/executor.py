@@ -1,0 +1,238 @@
+"""The executor: the one place the KPainter workflow rules are enforced, for every rendering.
+
+Per key it enforces (docs/workflow.md has the full list): a key is resolved or the call is
+refused; ``kp_me`` comes first; a 401 forgets the verification; a 402 or 403, or a ``kp_me``
+showing no credits or no permission, halts creates and edits until a later ``kp_me`` shows it
+resolved; arguments are checked against the catalog and the credits seen; a credit-spending
+request is sent at most once. Every call ends in an :class:`Outcome`; nothing raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from kp_tools.client import KPainterClient
+from kp_tools.errors import ErrorCode
+from kp_tools.exceptions import ERROR_CLASSES, FieldProblem, InvalidArgumentsError, KPainterError
+from kp_tools.executor.context import CallContext
+from kp_tools.executor.waiting import ProgressCallback, WaitPolicy
+from kp_tools.keys import ApiKey, redact, resolve_api_key
+from kp_tools.models import Me
+from kp_tools.outcome import Outcome
+from kp_tools.specs import SPECS, ToolSpec
+from kp_tools.state import Halt, MemoryStateStore, StateStore, Verification
+from kp_tools.sync import run_sync
+
+if TYPE_CHECKING:
+    from kp_tools.sandbox import Sandbox
+
+__all__ = ["Executor", "MePolicy"]
+
+logger = logging.getLogger("kp_tools.executor")
+
+_HALTING = frozenset({ErrorCode.INSUFFICIENT_PERMISSION, ErrorCode.INSUFFICIENT_CREDITS})
+_FORGETTING = frozenset({ErrorCode.INVALID_API_KEY, ErrorCode.MISSING_API_KEY})
+
+
+class MePolicy(StrEnum):
+    """What happens to a keyed call made before ``kp_me`` succeeded for that key."""
+
+    ENFORCE = "enforce"  # refuse it with kp_me_required (the default: the model learns the flow)
+    AUTO = "auto"  # call /me first, transparently
+    OFF = "off"  # no gate (halts and every other rule still apply)
+
+
+class Executor:
+    """Runs tools by name. One instance serves any number of keys and frameworks at once.
+
+    ``api_key`` is this executor's own key, used when a call brings none; then come
+    ``PARTNER_MCP_DEFAULT_API_KEY`` and ``KGP_API_KEY`` from ``env`` (default: ``os.environ``,
+    read at each call).
+    """
+
+    def __init__(
+        self,
+        client: KPainterClient | None = None,
+        *,
+        api_key: str | ApiKey | None = None,
+        me_policy: MePolicy | str = MePolicy.ENFORCE,
+        store: StateStore | None = None,
+        wait_policy: WaitPolicy | None = None,
+        env: Mapping[str, str] | None = None,
+        specs: Mapping[str, ToolSpec[Any, Any]] = SPECS,
+    ) -> None:
+        self.client = client or KPainterClient()
+        self.store = store or MemoryStateStore()
+        self.me_policy = MePolicy(me_policy)
+        self.wait_policy = wait_policy or WaitPolicy()
+        self.specs = specs
+        self._env = env
+        self._default_key = (
+            ApiKey(api_key)
+            if isinstance(api_key, str) and api_key.strip()
+            else (api_key if isinstance(api_key, ApiKey) else None)
+        )
+
+    @classmethod
+    def for_sandbox(cls, sandbox: Sandbox | None = None, **kwargs: Any) -> Executor:
+        """An executor wired to an in-process sandbox (a new one unless given)."""
+        from kp_tools.sandbox import Sandbox
+
+        sandbox = sandbox or Sandbox()
+        kwargs.setdefault("env", {})
+        return cls(sandbox.client(), **kwargs)
+
+    def __repr__(self) -> str:
+        return (
+            f"Executor(base_url={self.client.base_url!r}, me_policy={self.me_policy.value!r}, "
+            f"default_key={self._default_key!r})"
+        )
+
+    def resolve_key(self, api_key: str | ApiKey | None = None) -> ApiKey | None:
+        env = os.environ if self._env is None else self._env
+        return resolve_api_key(api_key, self._default_key, env=env)
+
+    async def run(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | BaseModel | None = None,
+        *,
+        api_key: str | ApiKey | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Outcome:
+        """Run one tool call to its outcome. Never raises for anything the call itself did."""
+        spec = self.specs.get(tool)
+        if spec is None:
+            error = KPainterError(
+                f"There is no tool named {tool!r}. Tools: {', '.join(self.specs)}.",
+                code=ErrorCode.UNKNOWN_TOOL,
+            )
+            return Outcome.failure(tool, error)
+        started = time.perf_counter()
+        key: ApiKey | None = None
+        try:
+            args = parse_arguments(spec, arguments)
+            if spec.needs_key:
+                key = self.resolve_key(api_key)
+                if key is None:
+                    raise KPainterError(code=ErrorCode.MISSING_API_KEY)
+                await self._check_gates(spec, key)
+            output = await spec.run(CallContext(self, spec.name, key, progress), args)
+            if spec.verifies_key and key is not None:
+                await self._record_verification(key, output)
+            outcome = Outcome.success(spec.name, output, spec.next_step(output))
+        except KPainterError as error:
+            if key is not None and error.status is not None:
+                await self._apply_upstream_error(key, error)
+            outcome = Outcome.failure(spec.name, error, error.data)
+        except Exception as exc:
+            logger.error("%s failed unexpectedly: %s", tool, redact(repr(exc)))
+            logger.debug("traceback", exc_info=True)
+            outcome = Outcome.failure(spec.name, KPainterError(code=ErrorCode.INTERNAL_ERROR))
+        logger.debug(
+            "%s key=%s -> %s in %.1fms",
+            tool,
+            key,
+            outcome.code or "ok",
+            (time.perf_counter() - started) * 1000,
+        )
+        return outcome
+
+    def run_sync(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | BaseModel | None = None,
+        *,
+        api_key: str | ApiKey | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Outcome:
+        """:meth:`run` from synchronous code, including inside a running loop (Jupyter)."""
+        return run_sync(self.run(tool, arguments, api_key=api_key, progress=progress))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+        await self.store.aclose()
+
+    # -- workflow rules ----------------------------------------------------------------------
+
+    async def _check_gates(self, spec: ToolSpec[Any, Any], key: ApiKey) -> None:
+        state = await self.store.load(key.fingerprint)
+        if not spec.verifies_key and state.verification is None:
+            if self.me_policy is MePolicy.ENFORCE:
+                raise KPainterError(code=ErrorCode.KP_ME_REQUIRED)
+            if self.me_policy is MePolicy.AUTO:
+                me = await self.client.me(key)
+                await self._record_verification(key, me)
+                state = await self.store.load(key.fingerprint)
+        if spec.effect.spends_credits and state.halt is not None:
+            halt = state.halt
+            raise ERROR_CLASSES.get(halt.code, KPainterError)(
+                f"Refused without contacting KPainter: this key was stopped earlier "
+                f"({halt.message}). Call kp_me once the user has fixed it.",
+                code=halt.code,
+            )
+
+    async def _record_verification(self, key: ApiKey, me: Me) -> None:
+        verification = Verification(
+            user_id=None if me.user_id is None else str(me.user_id),
+            credits=me.credits,
+            can_manage_creations=me.can_manage_creations,
+            verified_at=time.time(),
+        )
+        await self.store.set_verification(key.fingerprint, verification)
+        halt: Halt | None = None
+        if me.can_manage_creations is False:
+            halt = Halt(
+                ErrorCode.INSUFFICIENT_PERMISSION, "kp_me: key cannot manage creations", time.time()
+            )
+        elif me.credits is not None and me.credits <= 0:
+            halt = Halt(
+                ErrorCode.INSUFFICIENT_CREDITS, "kp_me: the account has no credits", time.time()
+            )
+        await self.store.set_halt(key.fingerprint, halt)
+
+    async def _apply_upstream_error(self, key: ApiKey, error: KPainterError) -> None:
+        if error.code in _FORGETTING:
+            await self.store.set_verification(key.fingerprint, None)
+        elif error.code in _HALTING:
+            reason = f"KPainter answered HTTP {error.status}: {error.message}"
+            await self.store.set_halt(key.fingerprint, Halt(error.code, reason, time.time()))
+
+
+def parse_arguments(
+    spec: ToolSpec[Any, Any], arguments: Mapping[str, Any] | BaseModel | None
+) -> BaseModel:
+    """Validate raw arguments into the spec's input model, or refuse naming each field."""
+    model: type[BaseModel] = spec.input_model
+    if isinstance(arguments, model):
+        return arguments
+    raw = arguments.model_dump() if isinstance(arguments, BaseModel) else dict(arguments or {})
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        fields = list(spec.input_model.model_fields)
+        raise InvalidArgumentsError([_problem(err, fields) for err in exc.errors()]) from None
+    except TypeError:
+        raise InvalidArgumentsError(
+            [FieldProblem(field="arguments", problem="must be an object of named arguments")]
+        ) from None
+
+
+def _problem(error: Mapping[str, Any], fields: list[str]) -> FieldProblem:
+    field = ".".join(str(part) for part in error.get("loc", ())) or "arguments"
+    message = str(error.get("msg", "invalid value"))
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    allowed: list[Any] | None = None
+    if error.get("type") == "extra_forbidden":
+        message, allowed = "is not an argument of this tool", fields
+    elif error.get("type") == "literal_error":
+        allowed = list(error.get("ctx", {}).get("expected_values", ())) or None
+    return FieldProblem(field=field, problem=redact(message), allowed=allowed)

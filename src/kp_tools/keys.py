@@ -1,0 +1,102 @@
+"""API keys: resolution order, and a wrapper that cannot leak the secret by accident.
+
+The raw key is only ever read through :meth:`ApiKey.reveal`, in the one place that builds the
+HTTP header. Everything else (reprs, logs, errors, workflow state) sees a short prefix or a hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Final
+
+__all__ = ["ENV_DEFAULT_KEY", "ENV_KEY", "ApiKey", "redact", "resolve_api_key"]
+
+ENV_DEFAULT_KEY: Final = "PARTNER_MCP_DEFAULT_API_KEY"
+ENV_KEY: Final = "KGP_API_KEY"
+
+_PREFIX_LEN: Final = 8
+_MAX_KNOWN: Final = 4096  # keys remembered for redaction; bounded so many users cost bounded memory
+_known_secrets: OrderedDict[str, None] = OrderedDict()
+_known_lock = threading.Lock()
+
+
+class ApiKey:
+    """A user's KPainter API key. ``str()``, ``repr()`` and pickling never expose it."""
+
+    __slots__ = ("_secret", "fingerprint", "prefix")
+
+    def __init__(self, secret: str) -> None:
+        secret = secret.strip()
+        if not secret:
+            raise ValueError("an API key cannot be empty")
+        self._secret = secret
+        self.prefix = _display_prefix(secret)
+        # Workflow state is keyed by this, never by the key itself; it is stable across
+        # processes so replicas sharing a state store agree on it.
+        self.fingerprint = hashlib.sha256(b"kp-tools:" + secret.encode()).hexdigest()[:32]
+        with _known_lock:
+            _known_secrets[secret] = None
+            _known_secrets.move_to_end(secret)
+            if len(_known_secrets) > _MAX_KNOWN:
+                _known_secrets.popitem(last=False)
+
+    def reveal(self) -> str:
+        return self._secret
+
+    def __repr__(self) -> str:
+        return f"ApiKey({self.prefix!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ApiKey) and other.fingerprint == self.fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("ApiKey cannot be pickled")
+
+
+def _display_prefix(secret: str) -> str:
+    shown = secret[: min(_PREFIX_LEN, max(len(secret) // 3, 1))]
+    return f"{shown}…"
+
+
+def resolve_api_key(
+    *candidates: str | ApiKey | None, env: Mapping[str, str] | None = None
+) -> ApiKey | None:
+    """First non-blank key among the call's own candidates, then the two env fallbacks.
+
+    ``candidates`` come from the caller, most specific first (the call's key, then a
+    toolkit-wide key). Empty or whitespace-only values count as missing.
+    """
+    environ = os.environ if env is None else env
+    for value in (*candidates, environ.get(ENV_DEFAULT_KEY), environ.get(ENV_KEY)):
+        if isinstance(value, ApiKey):
+            return value
+        if value is not None and value.strip():
+            return ApiKey(value)
+    return None
+
+
+_TOKEN_LIKE = re.compile(r"kgp_[A-Za-z0-9_\-]{6,}")
+
+
+def redact(text: str) -> str:
+    """Replace every key this process has seen, and anything shaped like a key, by its prefix.
+
+    A last line of defence for text that came from elsewhere (upstream error bodies, exception
+    messages) before it reaches an outcome or a log.
+    """
+    with _known_lock:
+        secrets = sorted(_known_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, _display_prefix(secret))
+    return _TOKEN_LIKE.sub(lambda m: _display_prefix(m.group(0)), text)

@@ -1,0 +1,96 @@
+"""The one result type of every tool call, whatever framework asked for it.
+
+Adapters render an :class:`Outcome` natively (LangChain ToolMessage, LlamaIndex ToolOutput, MCP
+CallToolResult), but the text the model reads is the same JSON everywhere: :meth:`Outcome.text`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from kp_tools.errors import ERRORS, ErrorCode
+from kp_tools.exceptions import FieldProblem, KPainterError
+
+__all__ = ["Outcome", "OutcomeError"]
+
+
+class OutcomeError(BaseModel):
+    """Why a call failed, and what the agent and the user should do next."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: ErrorCode
+    message: str
+    retryable: bool
+    retry_after_seconds: float | None = None
+    must_stop: bool
+    tell_user: str | None = None
+    problems: list[FieldProblem] = []
+
+    @classmethod
+    def from_exception(cls, error: KPainterError) -> OutcomeError:
+        info = ERRORS[error.code]
+        return cls(
+            code=error.code,
+            message=error.message,
+            retryable=info.retryable,
+            retry_after_seconds=error.retry_after,
+            must_stop=info.stop,
+            tell_user=info.tell_user,
+            problems=error.problems,
+        )
+
+
+class Outcome(BaseModel):
+    """Success with data and a next-step hint, or an error (with data when some was learned)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tool: str
+    ok: bool
+    data: dict[str, Any] | None = None
+    next_step: str | None = None
+    error: OutcomeError | None = None
+
+    @classmethod
+    def success(cls, tool: str, data: BaseModel, next_step: str | None = None) -> Outcome:
+        return cls(
+            tool=tool,
+            ok=True,
+            data=data.model_dump(mode="json", exclude_none=True),
+            next_step=next_step,
+        )
+
+    @classmethod
+    def failure(cls, tool: str, error: KPainterError, data: BaseModel | None = None) -> Outcome:
+        return cls(
+            tool=tool,
+            ok=False,
+            error=OutcomeError.from_exception(error),
+            data=data.model_dump(mode="json") if data is not None else None,
+        )
+
+    @property
+    def code(self) -> ErrorCode | None:
+        return self.error.code if self.error else None
+
+    def payload(self) -> dict[str, Any]:
+        """What the model reads: the result or the error, and what to do next."""
+        body: dict[str, Any] = {"ok": self.ok}
+        if self.error is not None:
+            body["error"] = self.error.model_dump(
+                mode="json", exclude_none=True, exclude_defaults=True
+            )
+            body["error"].setdefault("must_stop", self.error.must_stop)
+            body["error"].setdefault("retryable", self.error.retryable)
+        if self.data is not None:
+            body["result"] = self.data
+        if self.next_step:
+            body["next_step"] = self.next_step
+        return body
+
+    def text(self) -> str:
+        return json.dumps(self.payload(), ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,107 @@
+"""An in-process emulator of the KPainter OpenAPI (Generation A), for demos, notebooks and tests.
+
+    sandbox = Sandbox()                    # jobs finish at once; Sandbox(job_seconds=5) to watch
+    executor = Executor(sandbox.client())  # or Executor.for_sandbox(sandbox)
+    sandbox.top_up("kgp_sandbox_broke", 500)  # also: add_account, faults, requests, count
+
+``kp-tools sandbox --port 8765`` serves the same app on 127.0.0.1, so that
+``KGP_BASE_URL=http://127.0.0.1:8765/openapi/v1`` points any client at it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from kp_tools.client import KPainterClient
+from kp_tools.sandbox.app import API_PREFIX, build_app
+from kp_tools.sandbox.faults import Fault, Faults
+from kp_tools.sandbox.previews import media_routes
+from kp_tools.sandbox.seed import CATALOG, SEEDED_ACCOUNTS
+from kp_tools.sandbox.transport import SandboxTransport
+from kp_tools.sandbox.world import FAIL_MARKER, Account, World
+
+__all__ = [
+    "CATALOG",
+    "FAIL_MARKER",
+    "IN_PROCESS_BASE_URL",
+    "SEEDED_ACCOUNTS",
+    "Fault",
+    "RecordedRequest",
+    "Sandbox",
+]
+
+IN_PROCESS_BASE_URL = "http://kp-sandbox" + API_PREFIX
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    method: str
+    path: str
+    key_prefix: str | None
+
+
+class Sandbox:
+    def __init__(
+        self,
+        *,
+        job_seconds: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.world = World(job_seconds=job_seconds, clock=clock)
+        self.faults = Faults()
+        self.requests: list[RecordedRequest] = []
+        self._requests_lock = threading.Lock()
+        self.app: ASGIApp = build_app(self)
+
+    def __repr__(self) -> str:
+        return f"Sandbox(job_seconds={self.world.job_seconds}, requests={len(self.requests)})"
+
+    @property
+    def transport(self) -> SandboxTransport:
+        return SandboxTransport(self.app)
+
+    def client(self, **kwargs: Any) -> KPainterClient:
+        """A client that talks to this sandbox in-process (no socket, no network)."""
+        kwargs.setdefault("base_url", IN_PROCESS_BASE_URL)
+        return KPainterClient(transport=self.transport, **kwargs)
+
+    # -- test helpers ------------------------------------------------------------------------
+
+    def top_up(self, key: str, credits: int) -> Account:
+        return self.world.top_up(key, credits)
+
+    def add_account(self, key: str, **fields: Any) -> Account:
+        return self.world.add_account(key, **fields)
+
+    def account(self, key: str) -> Account:
+        return self.world.accounts[key]
+
+    def record(self, method: str, path: str, key: str | None) -> None:
+        with self._requests_lock:
+            self.requests.append(RecordedRequest(method, path, key[:8] if key else None))
+            if len(self.requests) > 100_000:  # bounded for long-running served sandboxes
+                del self.requests[:50_000]
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """Requests that reached the sandbox, optionally by method and path prefix."""
+        return sum(
+            1
+            for r in self.requests
+            if (method is None or r.method == method) and (path is None or r.path.startswith(path))
+        )
+
+    def media_routes(self) -> list[Route]:
+        return media_routes(self.world)
+
+    def serve(self, host: str = "127.0.0.1", port: int = 8765, log_level: str = "warning") -> None:
+        """Serve on a port until interrupted (what ``kp-tools sandbox`` runs)."""
+        import uvicorn
+
+        uvicorn.run(self.app, host=host, port=port, log_level=log_level)

@@ -1,0 +1,60 @@
+"""The canonical tool specs, one module per tool. Adding a tool means adding a module here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from kp_tools.specs import (
+    create_creation,
+    edit_scene,
+    get_catalog,
+    get_creation,
+    get_job_status,
+    health,
+    list_creations,
+    me,
+)
+from kp_tools.specs.base import (
+    Effect,
+    NoArguments,
+    ToolArguments,
+    ToolContext,
+    ToolSpec,
+    WaitResult,
+)
+
+__all__ = [
+    "SPECS",
+    "Effect",
+    "NoArguments",
+    "ToolArguments",
+    "ToolContext",
+    "ToolSpec",
+    "WaitResult",
+    "get_spec",
+]
+
+AnySpec = ToolSpec[Any, Any]
+
+SPECS: Mapping[str, AnySpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            health.SPEC,
+            me.SPEC,
+            get_catalog.SPEC,
+            create_creation.SPEC,
+            list_creations.SPEC,
+            get_creation.SPEC,
+            get_job_status.SPEC,
+            edit_scene.SPEC,
+        )
+    }
+)
+"""Every tool, by name, in the order of the documented workflow."""
+
+
+def get_spec(name: str) -> AnySpec | None:
+    return SPECS.get(name)

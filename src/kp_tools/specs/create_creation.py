@@ -1,0 +1,129 @@
+"""kp_create_creation: start generating content. Spends credits, so it is checked before sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from kp_tools.catalog_rules import MAX_TEXT, check_creation
+from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
+from kp_tools.models import Catalog, CreationCreated
+from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
+
+# Request-body names the model never sees, mapped back to the tool's own argument names.
+_ARGUMENT_NAMES = {
+    "output_quality": "quality",
+    "image_generation": "image_model",
+    "image_generation.model": "image_model",
+    "image_generation.quality": "quality",
+}
+
+
+class CreateCreationArguments(ToolArguments):
+    type: str = Field(
+        description="Content type: explainer_video (polished narrated video, takes "
+        "duration_seconds), slides_video (slide-by-slide video, takes scene_count), "
+        "vector_animation, slide_deck (takes scene_count), image or interactive_lesson. "
+        "Legacy names knowledge_video and web_app are accepted.",
+    )
+    prompt: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT,
+        description="What to make: the topic, audience and points to cover, in the user's words.",
+    )
+    language: str | None = Field(None, description="Language code from the catalog, e.g. en or zh.")
+    aspect_ratio: str | None = Field(None, description="From the catalog for this type, e.g. 16:9.")
+    duration_seconds: int | None = Field(
+        None, ge=1, description="explainer_video only; the catalog gives the range (about 30)."
+    )
+    scene_count: int | None = Field(
+        None, ge=1, description="slides_video and slide_deck only: number of pages."
+    )
+    voice_id: str | None = Field(None, description="A voice_id from the catalog.")
+    style_id: str | None = Field(None, description="A style_id from the catalog for this type.")
+    instructions: str | None = Field(
+        None, max_length=MAX_TEXT, description="interactive_lesson only: how the lesson behaves."
+    )
+    quality: str | None = Field(
+        None, description="Output quality from the catalog (videos: 1K/2K/4K; images: per model)."
+    )
+    image_model: str | None = Field(
+        None, description="image only: a model from the catalog, e.g. nano-banana-2 or gpt-image-2."
+    )
+
+
+class CreationStarted(CreationCreated):
+    deduplicated: bool = Field(
+        False, description="True when an identical request moments ago already started this job."
+    )
+    cost: int | None = Field(None, description="Credits this creation costs, when known.")
+
+
+def request_body(args: CreateCreationArguments, catalog: Catalog) -> dict[str, Any]:
+    """The POST /creations body for these arguments (unchecked)."""
+    body = args.model_dump(exclude_none=True, exclude={"quality", "image_model"})
+    entry = catalog.content_type(args.type)
+    if (entry is not None and entry.models) or args.image_model is not None:
+        generation = {"model": args.image_model, "quality": args.quality}
+        body["image_generation"] = {k: v for k, v in generation.items() if v is not None}
+    elif args.quality is not None:
+        body["output_quality"] = args.quality
+    return body
+
+
+async def _run(ctx: ToolContext, args: CreateCreationArguments) -> CreationStarted:
+    catalog = await ctx.catalog()
+    checked = check_creation(request_body(args, catalog), catalog)
+    if checked.problems:
+        raise InvalidArgumentsError(
+            [
+                FieldProblem(
+                    field=_ARGUMENT_NAMES.get(p.field, p.field),
+                    problem=p.problem,
+                    allowed=p.allowed,
+                )
+                for p in checked.problems
+            ]
+        )
+    created, deduplicated = await ctx.spend(
+        checked.body,
+        cost=checked.cost,
+        result_model=CreationCreated,
+        send=lambda: ctx.client.create_creation(ctx.key, checked.body),
+    )
+    return CreationStarted(**created.model_dump(), deduplicated=deduplicated, cost=checked.cost)
+
+
+def _next_step(started: CreationStarted) -> str:
+    step = (
+        f"Generation started (job_id={started.job_id}, creation_id={started.creation_id}). "
+        f"Call kp_get_job_status with job_id={started.job_id} and wait_seconds=30 until it is "
+        "done, then kp_get_creation."
+    )
+    if started.deduplicated:
+        step = (
+            "An identical request was made moments ago; this is the job it started, and no "
+            "credits were spent again. To make a second one, change the prompt. " + step
+        )
+    return step
+
+
+SPEC = ToolSpec(
+    name="kp_create_creation",
+    title="Create content",
+    description=(
+        "Start generating an explainer video, slide video, vector animation, slide deck, image "
+        "or interactive lesson. Spends credits. Call kp_me and kp_get_catalog first and use only "
+        "options the catalog lists for the type; invalid options are refused without spending. "
+        "Returns a job_id to poll with kp_get_job_status. If the result says outcome_unknown, "
+        "call kp_list_creations before trying again. Stop if it says insufficient_credits or "
+        "insufficient_permission."
+    ),
+    input_model=CreateCreationArguments,
+    output_model=CreationStarted,
+    effect=Effect.CREATE,
+    run=_run,
+    next_step=_next_step,
+    idempotent=False,
+)

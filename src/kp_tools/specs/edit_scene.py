@@ -1,0 +1,82 @@
+"""kp_edit_scene: change one scene of a finished creation. Spends credits; checked first."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from kp_tools.catalog_rules import MAX_TEXT, check_scene_edit
+from kp_tools.exceptions import EditNotSupportedError, InvalidArgumentsError
+from kp_tools.inferred import EditAction
+from kp_tools.models import EditAccepted
+from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
+
+
+class EditSceneArguments(ToolArguments):
+    creation_id: int = Field(ge=1, description="The creation to edit (from kp_get_creation).")
+    scene_id: str = Field(min_length=1, description="A scene_id from the creation's scenes.")
+    action: EditAction = Field(
+        description="update_scene_narration: replace the spoken text of the scene. "
+        "regenerate_scene: generate the scene again, optionally guided by prompt."
+    )
+    narration_text: str | None = Field(
+        None, max_length=MAX_TEXT, description="The new narration (update_scene_narration only)."
+    )
+    prompt: str | None = Field(
+        None, max_length=MAX_TEXT, description="What to change (regenerate_scene only)."
+    )
+    voice_id: str | None = Field(None, description="A voice_id from the catalog.")
+
+    @model_validator(mode="after")
+    def _narration_goes_with_its_action(self) -> Self:
+        if self.action == "update_scene_narration" and not self.narration_text:
+            raise ValueError("narration_text is required for update_scene_narration")
+        if self.action == "regenerate_scene" and self.narration_text:
+            raise ValueError("narration_text is only for update_scene_narration; use prompt")
+        return self
+
+
+class SceneEditStarted(EditAccepted):
+    deduplicated: bool = Field(
+        False, description="True when an identical edit moments ago already started this job."
+    )
+    cost: int | None = Field(None, description="Credits this edit costs, when known.")
+
+
+async def _run(ctx: ToolContext, args: EditSceneArguments) -> SceneEditStarted:
+    detail = await ctx.client.get_creation(ctx.key, args.creation_id)
+    body = args.model_dump(exclude_none=True, exclude={"creation_id"})
+    checked = check_scene_edit(body, detail, await ctx.catalog())
+    if checked.unsupported:
+        raise EditNotSupportedError(checked.unsupported)
+    if checked.problems:
+        raise InvalidArgumentsError(checked.problems)
+    accepted, deduplicated = await ctx.spend(
+        {"creation_id": args.creation_id, **checked.body},
+        cost=checked.cost,
+        result_model=EditAccepted,
+        send=lambda: ctx.client.edit_scene(ctx.key, args.creation_id, checked.body),
+    )
+    return SceneEditStarted(**accepted.model_dump(), deduplicated=deduplicated, cost=checked.cost)
+
+
+SPEC = ToolSpec(
+    name="kp_edit_scene",
+    title="Edit one scene",
+    description=(
+        "Change one scene of a ready creation: replace its narration, or regenerate it. Spends "
+        "credits. Only for types and actions listed in the creation's editable_actions (read "
+        "kp_get_creation first for scene ids); images and interactive lessons are not edited "
+        "this way, create a new one instead. Returns a job_id to poll with kp_get_job_status."
+    ),
+    input_model=EditSceneArguments,
+    output_model=SceneEditStarted,
+    effect=Effect.EDIT,
+    run=_run,
+    next_step=lambda edit: (
+        f"Edit started (job_id={edit.job_id}). Call kp_get_job_status with job_id={edit.job_id} "
+        "and wait_seconds=30, then kp_get_creation to see the new scene."
+    ),
+    idempotent=False,
+)

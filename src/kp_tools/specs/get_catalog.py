@@ -1,0 +1,65 @@
+"""kp_get_catalog: the content types and every option they accept, from the API itself."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
+from kp_tools.models import Catalog
+from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
+
+
+class GetCatalogArguments(ToolArguments):
+    type: str | None = Field(
+        None,
+        description="Only this content type (and the voices and styles it can use). "
+        "Leave empty for every type.",
+    )
+
+
+async def _run(ctx: ToolContext, args: GetCatalogArguments) -> Catalog:
+    catalog = await ctx.catalog(refresh=True)
+    if args.type is None:
+        return catalog
+    entry = catalog.content_type(args.type)
+    if entry is None:
+        allowed = [e.type for e in catalog.content_types]
+        raise InvalidArgumentsError(
+            [
+                FieldProblem(
+                    field="type", problem=f"unknown content type {args.type!r}", allowed=allowed
+                )
+            ]
+        )
+    return catalog.model_copy(
+        update={
+            "content_types": [entry],
+            "voices": catalog.voices if entry.supports_voice else [],
+            "styles": [
+                s
+                for s in catalog.styles
+                if entry.supports_style and entry.type in (s.types or [entry.type])
+            ],
+        }
+    )
+
+
+SPEC = ToolSpec(
+    name="kp_get_catalog",
+    title="Read the content catalog",
+    description=(
+        "List the content types KPainter can make (explainer_video, slides_video, "
+        "vector_animation, slide_deck, image, interactive_lesson) with the aspect ratios, "
+        "qualities, duration and scene-count limits, languages, voices, styles and credit costs "
+        "each accepts. Call it after kp_me and before kp_create_creation: only values listed "
+        "here are accepted."
+    ),
+    input_model=GetCatalogArguments,
+    output_model=Catalog,
+    effect=Effect.READ,
+    run=_run,
+    next_step=lambda _: (
+        "Choose the type that fits the request and only options listed for it, then call "
+        "kp_create_creation."
+    ),
+)

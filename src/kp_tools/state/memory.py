@@ -1,0 +1,133 @@
+"""The default store: process memory, bounded in size and time.
+
+A plain ``threading.Lock`` rather than asyncio primitives: operations are short dict updates, and
+the same executor may be driven from more than one event loop (a notebook's, and the sync
+facade's private one), which asyncio locks do not allow.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kp_tools.state.base import (
+    Claim,
+    ClaimStatus,
+    Halt,
+    KeyState,
+    StateStore,
+    StateTTL,
+    Verification,
+)
+
+__all__ = ["MemoryStateStore"]
+
+
+@dataclass
+class _Expiring:
+    value: Any
+    expires_at: float
+
+
+@dataclass
+class _Entry:
+    verification: _Expiring | None = None
+    halt: _Expiring | None = None
+    catalog: _Expiring | None = None
+    claims: dict[str, _Expiring] = field(default_factory=dict)
+
+
+class MemoryStateStore(StateStore):
+    """Keeps at most ``max_keys`` keys (least recently used go first)."""
+
+    def __init__(
+        self,
+        ttl: StateTTL | None = None,
+        *,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl = ttl or StateTTL()
+        self.max_keys = max_keys
+        self._clock = clock
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _entry(self, key_id: str) -> _Entry:
+        entry = self._entries.get(key_id)
+        if entry is None:
+            entry = self._entries[key_id] = _Entry()
+            while len(self._entries) > self.max_keys:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key_id)
+        return entry
+
+    def _live(self, item: _Expiring | None) -> Any:
+        return item.value if item is not None and item.expires_at > self._clock() else None
+
+    def _expiring(self, value: Any, ttl: float) -> _Expiring:
+        return _Expiring(value, self._clock() + ttl)
+
+    async def load(self, key_id: str) -> KeyState:
+        with self._lock:
+            entry = self._entry(key_id)
+            return KeyState(self._live(entry.verification), self._live(entry.halt))
+
+    async def set_verification(self, key_id: str, verification: Verification | None) -> None:
+        with self._lock:
+            entry = self._entry(key_id)
+            entry.verification = (
+                self._expiring(verification, self.ttl.verification) if verification else None
+            )
+
+    async def set_halt(self, key_id: str, halt: Halt | None) -> None:
+        with self._lock:
+            self._entry(key_id).halt = self._expiring(halt, self.ttl.halt) if halt else None
+
+    async def debit(self, key_id: str, credits: int) -> None:
+        with self._lock:
+            entry = self._entry(key_id)
+            seen: Verification | None = self._live(entry.verification)
+            if seen is not None and seen.credits is not None and entry.verification:
+                entry.verification.value = replace(seen, credits=max(seen.credits - credits, 0))
+
+    async def get_catalog(self, key_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            catalog: dict[str, Any] | None = self._live(self._entry(key_id).catalog)
+            return catalog
+
+    async def put_catalog(self, key_id: str, catalog: dict[str, Any]) -> None:
+        with self._lock:
+            self._entry(key_id).catalog = self._expiring(catalog, self.ttl.catalog)
+
+    async def claim(self, key_id: str, fingerprint: str) -> Claim:
+        with self._lock:
+            claims = self._entry(key_id).claims
+            now = self._clock()
+            for stale in [fp for fp, item in claims.items() if item.expires_at <= now]:
+                del claims[stale]
+            current = claims.get(fingerprint)
+            if current is None:
+                claims[fingerprint] = self._expiring(Claim(ClaimStatus.PENDING), self.ttl.pending)
+                return Claim(ClaimStatus.OWNED)
+            claim: Claim = current.value
+            return claim
+
+    async def settle(self, key_id: str, fingerprint: str, result: dict[str, Any] | None) -> None:
+        status = ClaimStatus.DONE if result is not None else ClaimStatus.UNKNOWN
+        with self._lock:
+            self._entry(key_id).claims[fingerprint] = self._expiring(
+                Claim(status, result), self.ttl.dedupe
+            )
+
+    async def release(self, key_id: str, fingerprint: str) -> None:
+        with self._lock:
+            self._entry(key_id).claims.pop(fingerprint, None)
