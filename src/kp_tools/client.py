@@ -31,7 +31,7 @@ from kp_tools.exceptions import (
     UpstreamUnavailableError,
 )
 from kp_tools.inferred import DEFAULT_BASE_URL, ERROR_CODE_BY_DETAIL, ERROR_CODE_BY_STATUS, PATHS
-from kp_tools.keys import ApiKey, redact
+from kp_tools.keys import ApiKey, install_log_redaction, redact
 from kp_tools.models import (
     Catalog,
     CreationCreated,
@@ -53,6 +53,7 @@ DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
 
 logger = logging.getLogger("kp_tools.client")
+install_log_redaction()
 M = TypeVar("M", bound=BaseModel)
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)

@@ -7,6 +7,7 @@ HTTP header. Everything else (reprs, logs, errors, workflow state) sees a short 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -14,7 +15,14 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["ENV_DEFAULT_KEY", "ENV_KEY", "ApiKey", "redact", "resolve_api_key"]
+__all__ = [
+    "ENV_DEFAULT_KEY",
+    "ENV_KEY",
+    "ApiKey",
+    "install_log_redaction",
+    "redact",
+    "resolve_api_key",
+]
 
 ENV_DEFAULT_KEY: Final = "PARTNER_MCP_DEFAULT_API_KEY"
 ENV_KEY: Final = "KGP_API_KEY"
@@ -100,3 +108,33 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, _display_prefix(secret))
     return _TOKEN_LIKE.sub(lambda m: _display_prefix(m.group(0)), text)
+
+
+_WATCHED_LOGGERS: Final = ("kp_tools", "httpx", "httpcore", "mcp", "uvicorn", "starlette")
+_installed = False
+
+
+def install_log_redaction() -> None:
+    """Redact keys from every log record of the libraries that see requests (idempotent).
+
+    httpx logs request URLs at INFO and the MCP SDK logs raw messages at DEBUG, so a key pasted
+    into a search query or passed as a tool argument would otherwise be written out verbatim.
+    A logger filter would not reach child loggers, so the record factory does the work, for
+    those loggers only and only for records that are actually emitted.
+    """
+    global _installed
+    if _installed:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        if record.name.startswith(_WATCHED_LOGGERS):
+            message = record.getMessage()
+            cleaned = redact(message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
+        return record
+
+    logging.setLogRecordFactory(redacting_factory)
+    _installed = True

@@ -43,7 +43,9 @@ class RetryPolicy:
     max_retry_after: float = 20.0
 
     def retrying(self, *, idempotent: bool) -> AsyncRetrying:
-        jitter = wait_exponential_jitter(initial=self.initial_backoff, max=self.max_backoff)
+        jitter = wait_exponential_jitter(
+            multiplier=self.initial_backoff, max=self.max_backoff, jitter=self.initial_backoff
+        )
 
         def wait(state: RetryCallState) -> float:
             error = state.outcome.exception() if state.outcome else None

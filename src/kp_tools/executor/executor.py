@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -68,8 +68,8 @@ class Executor:
         env: Mapping[str, str] | None = None,
         specs: Mapping[str, ToolSpec[Any, Any]] = SPECS,
     ) -> None:
-        self.client = client or KPainterClient()
-        self.store = store or MemoryStateStore()
+        self.client = client if client is not None else KPainterClient()
+        self.store = store if store is not None else MemoryStateStore()
         self.me_policy = MePolicy(me_policy)
         self.wait_policy = wait_policy or WaitPolicy()
         self.specs = specs
@@ -213,26 +213,35 @@ def parse_arguments(
     model: type[BaseModel] = spec.input_model
     if isinstance(arguments, model):
         return arguments
-    raw = arguments.model_dump() if isinstance(arguments, BaseModel) else dict(arguments or {})
+    raw = arguments.model_dump() if isinstance(arguments, BaseModel) else arguments
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise InvalidArgumentsError(
+            [FieldProblem(field="arguments", problem="must be an object of named arguments")]
+        )
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        fields = list(spec.input_model.model_fields)
-        raise InvalidArgumentsError([_problem(err, fields) for err in exc.errors()]) from None
-    except TypeError:
-        raise InvalidArgumentsError(
-            [FieldProblem(field="arguments", problem="must be an object of named arguments")]
-        ) from None
+        raise InvalidArgumentsError([_problem(err, model) for err in exc.errors()]) from None
 
 
-def _problem(error: Mapping[str, Any], fields: list[str]) -> FieldProblem:
-    field = ".".join(str(part) for part in error.get("loc", ())) or "arguments"
-    message = str(error.get("msg", "invalid value"))
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
+def _problem(error: Mapping[str, Any], model: type[BaseModel]) -> FieldProblem:
+    location = [str(part) for part in error.get("loc", ())]
+    field = ".".join(location) or "arguments"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     allowed: list[Any] | None = None
     if error.get("type") == "extra_forbidden":
-        message, allowed = "is not an argument of this tool", fields
-    elif error.get("type") == "literal_error":
-        allowed = list(error.get("ctx", {}).get("expected_values", ())) or None
+        message, allowed = "is not an argument of this tool", list(model.model_fields)
+    elif error.get("type") == "literal_error" and location and location[0] in model.model_fields:
+        allowed = _literal_values(model.model_fields[location[0]].annotation)
     return FieldProblem(field=field, problem=redact(message), allowed=allowed)
+
+
+def _literal_values(annotation: Any) -> list[Any] | None:
+    if get_origin(annotation) is Literal:
+        return list(get_args(annotation))
+    for member in get_args(annotation):  # Literal[...] | None
+        if get_origin(member) is Literal:
+            return list(get_args(member))
+    return None

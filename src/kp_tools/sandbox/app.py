@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kp_tools.exceptions import FieldProblem
 from kp_tools.sandbox.faults import Fault
 from kp_tools.sandbox.world import Account, SandboxError
 
@@ -28,6 +29,14 @@ if TYPE_CHECKING:
 __all__ = ["API_PREFIX", "build_app"]
 
 API_PREFIX = "/openapi/v1"
+_FAULT_CODES = {
+    401: "invalid_api_key",
+    402: "insufficient_credits",
+    403: "insufficient_permission",
+    404: "not_found",
+    409: "edit_not_supported",
+    429: "rate_limited",
+}
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -154,8 +163,6 @@ def error_response(error: SandboxError) -> JSONResponse:
 
 
 async def _json_object(request: Request) -> dict[str, Any]:
-    from kp_tools.exceptions import FieldProblem
-
     try:
         body = json.loads(await request.body() or b"null")
     except ValueError:
@@ -178,8 +185,6 @@ def _path_id(request: Request, name: str) -> int:
 
 
 def _int_param(raw: str, name: str, low: int, high: int) -> int:
-    from kp_tools.exceptions import FieldProblem
-
     if raw.isdigit() and low <= int(raw) <= high:
         return int(raw)
     raise SandboxError(
@@ -213,10 +218,17 @@ class _FaultsAndRecording:
 
 async def _apply(fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     if fault.kind == "status":
-        code = "rate_limited" if fault.status == 429 else "internal_error"
-        headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+        code = _FAULT_CODES.get(fault.status, "internal_error")
+        retry = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+        problems = (
+            [FieldProblem(field="body", problem="sandbox fault")] if fault.status == 422 else None
+        )
         error = SandboxError(
-            fault.status, code, f"Sandbox fault: HTTP {fault.status}", headers=headers
+            fault.status,
+            code,
+            f"Sandbox fault: HTTP {fault.status}",
+            headers=retry,
+            problems=problems,
         )
         await error_response(error)(scope, receive, send)
         return

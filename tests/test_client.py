@@ -1,0 +1,227 @@
+"""KPainterClient: one pooled connection, the key header, typed errors for every body shape."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from kp_tools import (
+    ApiKey,
+    AuthenticationError,
+    InsufficientCreditsError,
+    InvalidArgumentsError,
+    KPainterClient,
+    MalformedResponseError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RateLimitedError,
+    RetryPolicy,
+    UpstreamUnavailableError,
+)
+from kp_tools.errors import ErrorCode
+
+KEY = ApiKey("kgp_client_test_key")
+FAST = RetryPolicy(attempts=3, initial_backoff=0.001, max_backoff=0.01, max_retry_after=0.01)
+
+
+def client_for(handler: httpx.MockTransport, **kwargs: object) -> KPainterClient:
+    return KPainterClient("https://kp.test/openapi/v1", transport=handler, retry=FAST, **kwargs)  # type: ignore[arg-type]
+
+
+def answering(
+    status: int,
+    body: object = None,
+    *,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if content is not None:
+            return httpx.Response(status, content=content, headers=headers)
+        return httpx.Response(status, json=body, headers=headers)
+
+    return httpx.MockTransport(handle)
+
+
+async def test_requests_carry_the_key_header_and_base_path() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"credits": 5})
+
+    me = await client_for(httpx.MockTransport(handle)).me(KEY)
+    assert me.credits == 5
+    assert seen[0].url == "https://kp.test/openapi/v1/me"
+    assert seen[0].headers["X-KGP-Api-Key"] == KEY.reveal()
+
+
+def test_base_url_comes_from_kgp_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KGP_BASE_URL", "http://127.0.0.1:9/openapi/v1/")
+    assert KPainterClient().base_url == "http://127.0.0.1:9/openapi/v1"
+    monkeypatch.delenv("KGP_BASE_URL")
+    assert KPainterClient().base_url == "https://api.kpainter.ai/openapi/v1"
+
+
+async def test_one_pooled_client_is_reused_across_calls() -> None:
+    client = client_for(answering(200, {"status": "ok"}))
+    await client.health()
+    first = client._client()
+    await client.health()
+    assert client._client() is first
+    await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error", "code"),
+    [
+        (
+            401,
+            {"detail": {"code": "invalid_api_key", "message": "bad key"}},
+            AuthenticationError,
+            ErrorCode.INVALID_API_KEY,
+        ),
+        (
+            401,
+            {"detail": {"code": "missing_api_key", "message": "none"}},
+            AuthenticationError,
+            ErrorCode.MISSING_API_KEY,
+        ),
+        (
+            402,
+            {"detail": "Not enough credits"},
+            InsufficientCreditsError,
+            ErrorCode.INSUFFICIENT_CREDITS,
+        ),
+        (
+            403,
+            {"message": "members only"},
+            PermissionDeniedError,
+            ErrorCode.INSUFFICIENT_PERMISSION,
+        ),
+        (404, {"error": "nope"}, NotFoundError, ErrorCode.NOT_FOUND),
+        (404, None, NotFoundError, ErrorCode.NOT_FOUND),
+    ],
+)
+async def test_every_error_body_shape_maps_to_a_typed_error(
+    status: int, body: object, error: type[Exception], code: ErrorCode
+) -> None:
+    with pytest.raises(error) as raised:
+        await client_for(answering(status, body)).get_creation(KEY, 1)
+    assert raised.value.code is code  # type: ignore[attr-defined]
+
+
+async def test_fastapi_validation_list_becomes_field_problems() -> None:
+    body = {
+        "detail": [
+            {
+                "loc": ["body", "scene_count"],
+                "msg": "not for this type",
+                "type": "value_error",
+                "ctx": {"allowed": [1, 20]},
+            }
+        ]
+    }
+    with pytest.raises(InvalidArgumentsError) as raised:
+        await client_for(answering(422, body)).create_creation(KEY, {"type": "x"})
+    problem = raised.value.problems[0]
+    assert (problem.field, problem.problem, problem.allowed) == (
+        "scene_count",
+        "not for this type",
+        [1, 20],
+    )
+
+
+async def test_text_error_bodies_get_a_generic_message() -> None:
+    with pytest.raises(PermissionDeniedError, match="HTTP 403"):
+        await client_for(answering(403, content=b"<html>Forbidden</html>")).me(KEY)
+
+
+async def test_reads_retry_5xx_then_succeed() -> None:
+    answers = iter(
+        [httpx.Response(503), httpx.Response(502), httpx.Response(200, json={"status": "ok"})]
+    )
+    transport = httpx.MockTransport(lambda request: next(answers))
+    assert (await client_for(transport).health()).status == "ok"
+
+
+async def test_reads_give_up_after_the_attempts_with_a_typed_error() -> None:
+    calls = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(500)
+
+    with pytest.raises(UpstreamUnavailableError):
+        await client_for(httpx.MockTransport(handle)).health()
+    assert len(calls) == 3
+
+
+async def test_rate_limit_honours_retry_after_and_reports_it_when_exhausted() -> None:
+    with pytest.raises(RateLimitedError) as raised:
+        await client_for(
+            answering(429, {"detail": {"code": "rate_limited"}}, headers={"Retry-After": "7"})
+        ).health()
+    assert raised.value.retry_after == 7
+
+
+async def test_connection_refused_is_retried_even_for_a_create() -> None:
+    attempts = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        if len(attempts) == 1:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={"job_id": 1, "creation_id": 2})
+
+    created = await client_for(httpx.MockTransport(handle)).create_creation(KEY, {"type": "image"})
+    assert created.job_id == 1 and len(attempts) == 2
+
+
+async def test_a_create_that_loses_its_answer_is_never_resent() -> None:
+    attempts = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(OutcomeUnknownError):
+        await client_for(httpx.MockTransport(handle)).create_creation(KEY, {"type": "image"})
+    assert len(attempts) == 1
+
+
+async def test_a_read_that_loses_its_answer_is_retried() -> None:
+    attempts = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        if len(attempts) < 3:
+            raise httpx.RemoteProtocolError("dropped", request=request)
+        return httpx.Response(200, json={"status": "ok"})
+
+    await client_for(httpx.MockTransport(handle)).health()
+    assert len(attempts) == 3
+
+
+async def test_non_json_success_is_malformed_for_reads() -> None:
+    with pytest.raises(MalformedResponseError):
+        await client_for(answering(200, content=b"<html>")).me(KEY)
+
+
+async def test_a_body_over_the_limit_is_refused_without_reading_it_all() -> None:
+    big = b'{"status":"' + b"x" * 5000 + b'"}'
+    with pytest.raises(MalformedResponseError, match="too large"):
+        await client_for(answering(200, content=big), max_response_bytes=1000).health()
+
+
+async def test_a_wrong_shape_is_malformed() -> None:
+    with pytest.raises(MalformedResponseError):
+        await client_for(answering(200, {"job_id": None})).get_job(KEY, 1)
+
+
+def test_repr_shows_the_base_url_only() -> None:
+    assert (
+        repr(KPainterClient("https://kp.test/openapi/v1"))
+        == "KPainterClient(base_url='https://kp.test/openapi/v1')"
+    )
