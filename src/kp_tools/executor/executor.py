@@ -27,7 +27,7 @@ from kp_tools.keys import ApiKey, redact, resolve_api_key
 from kp_tools.models import Me
 from kp_tools.outcome import Outcome
 from kp_tools.specs import SPECS, ToolSpec
-from kp_tools.state import Halt, MemoryStateStore, StateStore, Verification
+from kp_tools.state import ENV_STATE_URL, Halt, StateStore, Verification, state_store_from_url
 from kp_tools.sync import run_sync
 
 if TYPE_CHECKING:
@@ -54,7 +54,8 @@ class Executor:
 
     ``api_key`` is this executor's own key, used when a call brings none; then come
     ``PARTNER_MCP_DEFAULT_API_KEY`` and ``KGP_API_KEY`` from ``env`` (default: ``os.environ``,
-    read at each call).
+    read at each call). Without a ``store``, ``KP_STATE_URL`` in ``env`` picks one (Redis shares
+    workflow state between replicas); otherwise state lives in process memory.
     """
 
     def __init__(
@@ -69,7 +70,10 @@ class Executor:
         specs: Mapping[str, ToolSpec[Any, Any]] = SPECS,
     ) -> None:
         self.client = client if client is not None else KPainterClient()
-        self.store = store if store is not None else MemoryStateStore()
+        environ = os.environ if env is None else env
+        self.store = (
+            store if store is not None else state_store_from_url(environ.get(ENV_STATE_URL))
+        )
         self.me_policy = MePolicy(me_policy)
         self.wait_policy = wait_policy or WaitPolicy()
         self.specs = specs

@@ -12,7 +12,27 @@ from kp_tools.state.base import (
 )
 from kp_tools.state.memory import MemoryStateStore
 
+ENV_STATE_URL = "KP_STATE_URL"
+
+
+def state_store_from_url(url: str | None, ttl: StateTTL | None = None) -> StateStore:
+    """``None`` or ``memory://``: process memory. ``redis://`` / ``rediss://``: shared Redis."""
+    if not url or url.startswith("memory://"):
+        return MemoryStateStore(ttl)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        try:
+            from kp_tools.state.redis import RedisStateStore
+        except ImportError as error:
+            raise RuntimeError(
+                f"{ENV_STATE_URL} is a Redis URL but redis is not installed: "
+                "pip install 'kp-tools[redis]'"
+            ) from error
+        return RedisStateStore(url, ttl)
+    raise ValueError(f"{ENV_STATE_URL} must be a redis:// or memory:// URL")
+
+
 __all__ = [
+    "ENV_STATE_URL",
     "Claim",
     "ClaimStatus",
     "Halt",
@@ -22,4 +42,5 @@ __all__ = [
     "StateTTL",
     "StateUnavailableError",
     "Verification",
+    "state_store_from_url",
 ]
