@@ -1,0 +1,65 @@
+"""``KPainterToolkit``: every KPainter tool for LangChain, from the spec registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.tools import BaseTool, BaseToolkit
+from pydantic import ConfigDict
+
+from kp_tools.executor import Executor
+from kp_tools.keys import ApiKey
+from kp_tools.langchain.tool import KPainterTool
+from kp_tools.sandbox import Sandbox
+
+__all__ = ["KPainterToolkit"]
+
+
+class KPainterToolkit(BaseToolkit):
+    """KPainter's tools for LangChain agents: one tool per spec, sync and async.
+
+    ``executor`` runs the calls (built if not given: on KPainter, or on an in-process sandbox
+    with ``sandbox=True`` or a :class:`Sandbox`). ``api_key`` is the toolkit's key; a call can
+    bring its own through ``kp_config(key)``. One executor can back many toolkits and users.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    executor: Executor
+    api_key: ApiKey | None = None  # its repr shows a short prefix only
+
+    def __init__(
+        self,
+        executor: Executor | None = None,
+        *,
+        api_key: str | ApiKey | None = None,
+        sandbox: bool | Sandbox = False,
+        **executor_options: Any,
+    ) -> None:
+        if executor is not None and (sandbox or executor_options):
+            raise ValueError("pass an executor, or options to build one, not both")
+        if executor is None:
+            executor = (
+                Executor.for_sandbox(None if sandbox is True else sandbox, **executor_options)
+                if sandbox
+                else Executor(**executor_options)
+            )
+        key = ApiKey(api_key) if isinstance(api_key, str) and api_key.strip() else None
+        super().__init__(executor=executor, api_key=api_key if isinstance(api_key, ApiKey) else key)
+
+    @classmethod
+    def for_sandbox(
+        cls,
+        sandbox: Sandbox | None = None,
+        *,
+        api_key: str | ApiKey | None = None,
+        **executor_options: Any,
+    ) -> KPainterToolkit:
+        """A toolkit on an in-process sandbox (a fresh one unless given): no account, no network."""
+        return cls(api_key=api_key, sandbox=sandbox or True, **executor_options)
+
+    def get_tools(self) -> list[BaseTool]:
+        return [
+            KPainterTool.from_spec(spec, self.executor, api_key=self.api_key)
+            for spec in self.executor.specs.values()
+        ]

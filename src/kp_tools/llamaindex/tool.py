@@ -1,0 +1,94 @@
+"""One LlamaIndex FunctionTool per spec: generic, dispatching to the executor.
+
+LlamaIndex neither validates arguments against ``fn_schema`` nor marks errors, and it renders a
+returned dict as its Python repr. So :class:`KPainterFunctionTool` builds the ``ToolOutput``
+itself: the executor validates, ``content`` is ``Outcome.text()`` (JSON, the same in every
+rendering), ``raw_output`` is the structured payload, ``is_error`` is set on errors, and
+``raw_input`` holds only the arguments the executor got, never a key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+from llama_index.core.tools import FunctionTool, ToolMetadata, ToolOutput
+
+from kp_tools.executor import Executor
+from kp_tools.keys import ApiKey
+from kp_tools.outcome import Outcome
+from kp_tools.specs import ToolSpec
+
+__all__ = ["KPainterFunctionTool", "KeySource"]
+
+KeySource = Callable[[], str | ApiKey | None]
+"""Gives the key for the call being made (for example from a contextvar of your web app)."""
+
+_CREDENTIAL_WORDS = ("key", "token", "secret", "password", "auth")
+
+
+class KPainterFunctionTool(FunctionTool):
+    """A KPainter tool for LlamaIndex. ``fn``/``async_fn`` return the :class:`Outcome`;
+    ``call``/``acall`` (what agents use) return its ``ToolOutput``."""
+
+    def __init__(
+        self,
+        spec: ToolSpec[Any, Any],
+        executor: Executor,
+        key_source: KeySource,
+        metadata: ToolMetadata | None = None,
+    ) -> None:
+        self._executor = executor
+        self._key_source = key_source
+        self._argument_names = list(spec.input_model.model_fields)
+
+        def run(**arguments: Any) -> Outcome:
+            return executor.run_sync(spec.name, arguments, api_key=key_source())
+
+        async def arun(**arguments: Any) -> Outcome:
+            return await executor.run(spec.name, arguments, api_key=key_source())
+
+        run.__name__ = arun.__name__ = spec.name
+        run.__doc__ = arun.__doc__ = spec.description
+        super().__init__(
+            fn=run,
+            async_fn=arun,
+            metadata=metadata
+            or ToolMetadata(
+                name=spec.name, description=spec.description, fn_schema=spec.input_model
+            ),
+        )
+
+    def call(self, *args: Any, **kwargs: Any) -> ToolOutput:
+        arguments = self._arguments(args, kwargs)
+        return self._output(arguments, self.fn(**arguments))
+
+    async def acall(self, *args: Any, **kwargs: Any) -> ToolOutput:
+        arguments = self._arguments(args, kwargs)
+        return self._output(arguments, await self.async_fn(**arguments))
+
+    def _arguments(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        positional = dict(zip(self._argument_names, args, strict=False))
+        return without_invented_keys({**positional, **kwargs}, self._argument_names)
+
+    def _output(self, arguments: dict[str, Any], outcome: Outcome) -> ToolOutput:
+        return ToolOutput(
+            tool_name=self.metadata.get_name(),
+            content=outcome.text(),
+            raw_input={"args": (), "kwargs": arguments},
+            raw_output=outcome.payload(),
+            is_error=not outcome.ok,
+        )
+
+
+def without_invented_keys(arguments: Mapping[str, Any], fields: Collection[str]) -> dict[str, Any]:
+    """Drop credential-like arguments the tool does not declare (an ``api_key`` the model made up).
+
+    They are never used and never echoed back; any other unknown argument is left for the
+    executor to refuse, so a typo is still reported.
+    """
+    return {
+        name: value
+        for name, value in arguments.items()
+        if name in fields or not any(word in name.lower() for word in _CREDENTIAL_WORDS)
+    }

@@ -1,0 +1,87 @@
+"""``KPainterToolSpec``: every KPainter tool for LlamaIndex, from the spec registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llama_index.core.tools import FunctionTool, ToolMetadata
+from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
+
+from kp_tools.executor import Executor
+from kp_tools.keys import ApiKey
+from kp_tools.llamaindex.tool import KeySource, KPainterFunctionTool
+from kp_tools.sandbox import Sandbox
+
+__all__ = ["KPainterToolSpec"]
+
+
+class KPainterToolSpec(BaseToolSpec):
+    """KPainter's tools for LlamaIndex agents: one FunctionTool per spec, sync and async.
+
+    ``executor`` runs the calls (built if not given: on KPainter, or on an in-process sandbox
+    with ``sandbox=True`` or a :class:`Sandbox`). ``api_key`` is a key, or a function returning
+    the key of the call being made; without one, the executor's own resolution applies (its
+    key, then ``PARTNER_MCP_DEFAULT_API_KEY``, then ``KGP_API_KEY``). For many users, share one
+    executor and build a tool spec per user, or pass a function reading your request context.
+    """
+
+    def __init__(
+        self,
+        executor: Executor | None = None,
+        *,
+        api_key: str | ApiKey | KeySource | None = None,
+        sandbox: bool | Sandbox = False,
+        **executor_options: Any,
+    ) -> None:
+        if executor is not None and (sandbox or executor_options):
+            raise ValueError("pass an executor, or options to build one, not both")
+        if executor is None:
+            executor = (
+                Executor.for_sandbox(None if sandbox is True else sandbox, **executor_options)
+                if sandbox
+                else Executor(**executor_options)
+            )
+        self.executor = executor
+        self._key_source = _key_source(api_key)
+        self.spec_functions = list(executor.specs)
+
+    @classmethod
+    def for_sandbox(
+        cls,
+        sandbox: Sandbox | None = None,
+        *,
+        api_key: str | ApiKey | KeySource | None = None,
+        **executor_options: Any,
+    ) -> KPainterToolSpec:
+        """A tool spec on an in-process sandbox (fresh unless given): no account, no network."""
+        return cls(api_key=api_key, sandbox=sandbox or True, **executor_options)
+
+    def __repr__(self) -> str:
+        return f"KPainterToolSpec(executor={self.executor!r})"
+
+    def to_tool_list(
+        self,
+        spec_functions: list[SPEC_FUNCTION_TYPE] | None = None,
+        func_to_metadata_mapping: dict[str, ToolMetadata] | None = None,
+    ) -> list[FunctionTool]:
+        """One tool per spec; ``spec_functions`` picks tools by name, and
+        ``func_to_metadata_mapping`` overrides a tool's metadata, as in every BaseToolSpec."""
+        names = [str(name) for name in spec_functions or self.spec_functions]
+        unknown = [name for name in names if name not in self.executor.specs]
+        if unknown:
+            raise ValueError(f"no KPainter tool named {unknown}; tools: {self.spec_functions}")
+        overrides = func_to_metadata_mapping or {}
+        return [
+            KPainterFunctionTool(
+                self.executor.specs[name], self.executor, self._key_source, overrides.get(name)
+            )
+            for name in names
+        ]
+
+
+def _key_source(api_key: str | ApiKey | KeySource | None) -> KeySource:
+    if callable(api_key) and not isinstance(api_key, ApiKey):
+        return api_key
+    key = ApiKey(api_key) if isinstance(api_key, str) and api_key.strip() else None
+    fixed = api_key if isinstance(api_key, ApiKey) else key
+    return lambda: fixed

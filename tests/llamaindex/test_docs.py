@@ -1,0 +1,21 @@
+"""The LlamaIndex quickstart runs as written and prints what its comments promise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.langchain.snippets import python_blocks, run_python
+
+ROOT = Path(__file__).resolve().parents[2]
+QUICKSTART = python_blocks(ROOT / "docs" / "llamaindex.md", "LlamaIndex quickstart")
+
+
+def test_llamaindex_quickstart_runs_as_written(tmp_path: Path) -> None:
+    result = run_python("\n".join(QUICKSTART), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    me, created, bad = result.stdout.strip().splitlines()
+    assert json.loads(me)["result"]["name"] == "Ada Member"
+    assert created.startswith("False ")
+    assert bad == "True job_id"
