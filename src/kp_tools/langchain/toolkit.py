@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
@@ -10,7 +10,9 @@ from pydantic import ConfigDict
 from kp_tools.executor import Executor
 from kp_tools.keys import ApiKey
 from kp_tools.langchain.tool import KPainterTool
-from kp_tools.sandbox import Sandbox
+
+if TYPE_CHECKING:
+    from kp_tools.sandbox import Sandbox
 
 __all__ = ["KPainterToolkit"]
 

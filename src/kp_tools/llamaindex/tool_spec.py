@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.tools import FunctionTool, ToolMetadata
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
@@ -10,7 +10,9 @@ from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSp
 from kp_tools.executor import Executor
 from kp_tools.keys import ApiKey
 from kp_tools.llamaindex.tool import KeySource, KPainterFunctionTool
-from kp_tools.sandbox import Sandbox
+
+if TYPE_CHECKING:
+    from kp_tools.sandbox import Sandbox
 
 __all__ = ["KPainterToolSpec"]
 
