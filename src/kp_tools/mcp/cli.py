@@ -1,0 +1,176 @@
+"""``kp-mcp``: serve the KPainter tools over MCP (stdio by default, or streamable HTTP).
+
+    kp-mcp                                   # stdio, for Claude Desktop, Cursor, Cline, Codex CLI
+    kp-mcp --transport http --port 8002      # streamable HTTP at http://127.0.0.1:8002/mcp
+    kp-mcp --sandbox                         # the embedded sandbox: no account, no network
+
+Typer, like ``kp-tools``: typed options, ``--help`` for free, one CLI library in the project.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kp_tools import __version__
+from kp_tools.executor import Executor
+from kp_tools.keys import resolve_api_key
+
+if TYPE_CHECKING:
+    from kp_tools.mcp.server import KPainterServer
+
+__all__ = ["SANDBOX_DEFAULT_KEY", "Transport", "app", "main", "make_executor"]
+
+SANDBOX_DEFAULT_KEY = "kgp_sandbox_member"
+
+logger = logging.getLogger("kp_tools.mcp")
+
+
+class Transport(StrEnum):
+    STDIO = "stdio"
+    HTTP = "http"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+def make_executor(
+    *, sandbox: bool, job_seconds: float = 5.0, env: Mapping[str, str] | None = None
+) -> Executor:
+    """The real API (``KGP_BASE_URL``), or the embedded sandbox with a default key.
+
+    In sandbox mode ``kgp_sandbox_member`` is the key when none is configured
+    (``PARTNER_MCP_DEFAULT_API_KEY``, ``KGP_API_KEY``), so anyone can try it with no account.
+    """
+    environ = os.environ if env is None else env
+    if not sandbox:
+        return Executor(env=env)
+    from kp_tools.sandbox import SEEDED_ACCOUNTS, Sandbox
+
+    configured = resolve_api_key(env=environ)
+    if configured is not None and configured.reveal() not in {a.key for a in SEEDED_ACCOUNTS}:
+        logger.warning(
+            "--sandbox: the configured key %s is not a sandbox key; calls without api_key will "
+            "get invalid_api_key. Unset it to use %s.",
+            configured,
+            SANDBOX_DEFAULT_KEY,
+        )
+    return Executor.for_sandbox(
+        Sandbox(job_seconds=job_seconds),
+        api_key=None if configured is not None else SANDBOX_DEFAULT_KEY,
+        env=environ,
+    )
+
+
+app = typer.Typer(
+    name="kp-mcp",
+    help="Serve the KPainter tools over MCP.",
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kp-mcp {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def serve(
+    transport: Annotated[
+        Transport, typer.Option(help="stdio for local hosts; http serves streamable HTTP at /mcp.")
+    ] = Transport.STDIO,
+    host: Annotated[str, typer.Option(help="HTTP: interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP: port.")] = 8002,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Use the embedded sandbox instead of KPainter.")
+    ] = False,
+    job_seconds: Annotated[
+        float, typer.Option(help="Sandbox: how long each generation job takes.")
+    ] = 5.0,
+    stateless: Annotated[
+        bool,
+        typer.Option("--stateless", help="HTTP: no sessions (for replicas behind a balancer)."),
+    ] = False,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="HTTP: another Host header to accept, e.g. mcp.example.com:443 (repeatable). "
+            "The bound host:port is always accepted."
+        ),
+    ] = None,
+    max_body_bytes: Annotated[
+        int, typer.Option(min=1024, help="HTTP: largest request body accepted (413 above).")
+    ] = 1024 * 1024,
+    log_level: Annotated[LogLevel, typer.Option(help="Logs go to stderr.")] = LogLevel.WARNING,
+    version: Annotated[
+        bool | None, typer.Option("--version", callback=_version, is_eager=True)
+    ] = None,
+) -> None:
+    """Serve the eight KPainter tools, the catalog resources and the guided prompts over MCP."""
+    from kp_tools.mcp.logs import configure_logging
+    from kp_tools.mcp.server import build_server
+
+    configure_logging(log_level.value)
+    executor = make_executor(sandbox=sandbox, job_seconds=job_seconds)
+    server = build_server(executor)
+    if transport is Transport.STDIO:
+        import anyio
+
+        anyio.run(_serve_stdio, server, executor)
+        return
+
+    import uvicorn
+
+    from kp_tools.mcp.http import HttpSettings, build_http_app
+
+    settings = HttpSettings(
+        host=host,
+        port=port,
+        extra_allowed_hosts=list(allowed_host or []),
+        max_body_bytes=max_body_bytes,
+        stateless=stateless,
+    )
+    http_app = build_http_app(server, settings, on_shutdown=executor.aclose)
+    where = "the embedded sandbox" if sandbox else executor.client.base_url
+    print(
+        f"kp-mcp {__version__}: streamable HTTP on http://{host}:{port}/mcp -> {where}"
+        + (" (stateless)" if stateless else ""),
+        file=sys.stderr,
+        flush=True,
+    )
+    level = logging.getLogger().level
+    uvicorn.run(
+        http_app,
+        host=host,
+        port=port,
+        log_config=None,  # keep the stderr, redacting handler configured above
+        log_level=level,
+        access_log=level <= logging.INFO,
+        server_header=False,
+    )
+
+
+async def _serve_stdio(server: KPainterServer, executor: Executor) -> None:
+    from mcp.server.stdio import stdio_server
+
+    try:
+        async with stdio_server() as (read_stream, write_stream):
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+    finally:
+        await executor.aclose()
+
+
+def main() -> None:
+    app()

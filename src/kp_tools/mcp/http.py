@@ -1,0 +1,182 @@
+"""Streamable HTTP at ``/mcp``: the SDK's transport behind an origin allow-list and CORS.
+
+Layers, outermost first:
+
+1. :class:`OriginAllowList`: a request carrying an ``Origin`` header that is not in
+   ``PARTNER_MCP_ALLOWED_ORIGINS`` gets 403, preflights included. Requests without an ``Origin``
+   (MCP hosts, CLIs, servers) are not browser requests and pass.
+2. Starlette's ``CORSMiddleware`` for the allowed origins, exposing ``Mcp-Session-Id``.
+3. The SDK's streamable HTTP app, with DNS-rebinding protection on (``Host`` must be one of
+   :attr:`HttpSettings.allowed_hosts`, else 421) and a request body limit (413).
+
+Keys are per call (the ``api_key`` argument) or per HTTP request (the ``X-KGP-Api-Key``
+header); the server keeps no key on the session, so one server serves many users.
+``stateless=True`` gives every request a fresh transport with no ``Mcp-Session-Id``, for replicas
+behind a load balancer (workflow state then has to live in a shared state store).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kp_tools import __version__
+from kp_tools.mcp.server import KPainterServer
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "ENV_ALLOWED_ORIGINS",
+    "MCP_PATH",
+    "HttpSettings",
+    "OriginAllowList",
+    "allowed_origins_from_env",
+    "build_http_app",
+]
+
+ENV_ALLOWED_ORIGINS: Final = "PARTNER_MCP_ALLOWED_ORIGINS"
+MCP_PATH: Final = "/mcp"
+DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
+_LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+def allowed_origins_from_env(env: Mapping[str, str] | None = None) -> list[str]:
+    """``PARTNER_MCP_ALLOWED_ORIGINS`` as a list: comma-separated, blanks and trailing / dropped."""
+    raw = (os.environ if env is None else env).get(ENV_ALLOWED_ORIGINS, "")
+    return [o.strip().rstrip("/") for o in raw.split(",") if o.strip().rstrip("/")]
+
+
+def origin_allowed(origin: str, allowed: Iterable[str]) -> bool:
+    """Exact match, or ``scheme://host:*`` for any port (the SDK's own pattern)."""
+    origin = origin.rstrip("/")
+    for entry in allowed:
+        if origin == entry:
+            return True
+        prefix = entry[:-1]  # "http://localhost:*" -> "http://localhost:"
+        if entry.endswith(":*") and origin.startswith(prefix) and origin[len(prefix) :].isdigit():
+            return True
+    return False
+
+
+def _default_hosts(host: str, port: int) -> list[str]:
+    names = {host if ":" not in host or host.startswith("[") else f"[{host}]"}
+    if host in _LOOPBACK:
+        names |= {"127.0.0.1", "localhost", "[::1]"}
+    suffix = "*" if port == 0 else str(port)
+    return sorted(f"{name}:{suffix}" for name in names)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """How the HTTP endpoint is exposed. ``allowed_origins`` defaults to the environment's."""
+
+    host: str = "127.0.0.1"
+    port: int = 8002
+    allowed_origins: list[str] = field(default_factory=allowed_origins_from_env)
+    extra_allowed_hosts: list[str] = field(default_factory=list)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    stateless: bool = False
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """``Host`` header values accepted (DNS-rebinding protection): the bound address."""
+        return [*_default_hosts(self.host, self.port), *self.extra_allowed_hosts]
+
+    def transport_security(self) -> TransportSecuritySettings:
+        return TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=self.allowed_hosts,
+            allowed_origins=list(self.allowed_origins),
+        )
+
+
+class OriginAllowList:
+    """Refuse (403) any HTTP request whose ``Origin`` is not allowed, before anything else runs."""
+
+    def __init__(self, app: ASGIApp, allowed_origins: Iterable[str]) -> None:
+        self.app = app
+        self.allowed = tuple(allowed_origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            origin = Request(scope).headers.get("origin")
+            if origin is not None and not origin_allowed(origin, self.allowed):
+                response = JSONResponse(
+                    {"error": "origin_not_allowed", "message": f"Origin {origin} is not allowed."},
+                    status_code=403,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _health(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "server": "kp-mcp", "version": __version__})
+
+
+def build_http_app(
+    server: KPainterServer,
+    settings: HttpSettings | None = None,
+    *,
+    on_shutdown: Callable[[], Awaitable[None]] | None = None,
+) -> Starlette:
+    """The ASGI app: ``/mcp`` (streamable HTTP) and ``/healthz``.
+
+    Build a new ``server`` per app: the SDK's session manager runs once per server instance.
+    ``on_shutdown`` runs after the last session closed (for example ``executor.aclose``).
+    """
+    settings = settings or HttpSettings()
+    mcp_app = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        stateless_http=settings.stateless,
+        max_request_body_size=settings.max_body_bytes,
+        transport_security=settings.transport_security(),
+    )
+    session_manager = server.session_manager
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            async with session_manager.run():
+                yield
+        finally:
+            if on_shutdown is not None:
+                await on_shutdown()
+
+    middleware = [Middleware(OriginAllowList, allowed_origins=settings.allowed_origins)]
+    if settings.allowed_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=[o for o in settings.allowed_origins if not o.endswith(":*")],
+                allow_origin_regex=_port_wildcards(settings.allowed_origins),
+                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                # MCP sends protocol headers whose names vary (Mcp-Param-*); origins are
+                # already restricted, so any request header is allowed from them.
+                allow_headers=["*"],
+                expose_headers=["Mcp-Session-Id", "Mcp-Protocol-Version"],
+                max_age=600,
+            )
+        )
+    return Starlette(
+        routes=[Route("/healthz", _health), Mount("/", app=mcp_app)],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+
+
+def _port_wildcards(origins: Iterable[str]) -> str | None:
+    patterns = [re.escape(o[:-2]) + r":\d+" for o in origins if o.endswith(":*")]
+    return "|".join(patterns) or None

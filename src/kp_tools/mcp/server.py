@@ -1,0 +1,53 @@
+"""The KPainter MCP server: the low-level SDK ``Server`` wired to the tool, resource and prompt
+handlers, all backed by one :class:`~kp_tools.executor.Executor`.
+
+The low-level server is used rather than ``MCPServer`` because every schema already exists (the
+specs'), arguments are validated by the executor with field-level problems the model can act on,
+and failures are already typed outcomes: the decorator layer would only rebuild schemas from
+function signatures and reword errors. It also leaves logging configuration to the caller.
+
+The same instance serves stdio and streamable HTTP, and both protocol revisions (the 2026-07-28
+per-request envelope and the 2025-11-25 ``initialize`` handshake).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server import Server
+
+from kp_tools import __version__
+from kp_tools.executor import Executor
+from kp_tools.mcp.instructions import INSTRUCTIONS
+from kp_tools.mcp.prompts import PromptHandlers
+from kp_tools.mcp.resources import ResourceHandlers
+from kp_tools.mcp.tools import ToolHandlers
+
+__all__ = ["SERVER_NAME", "build_server"]
+
+SERVER_NAME = "kpainter"
+
+KPainterServer = Server[dict[str, Any]]
+
+
+def build_server(executor: Executor, *, name: str = SERVER_NAME) -> KPainterServer:
+    """An MCP server for every spec ``executor`` runs. The caller owns (and closes) ``executor``."""
+    tools = ToolHandlers(executor)
+    resources = ResourceHandlers(executor)
+    prompts = PromptHandlers()
+    return Server(
+        name,
+        version=__version__,
+        title="KPainter",
+        description="Explainer videos, slides, images and interactive lessons from a prompt.",
+        instructions=INSTRUCTIONS,
+        website_url="https://kpainter.ai",
+        get_tool_input_schema=tools.input_schema,
+        on_list_tools=tools.list_tools,
+        on_call_tool=tools.call_tool,
+        on_list_resources=resources.list_resources,
+        on_list_resource_templates=resources.list_resource_templates,
+        on_read_resource=resources.read_resource,
+        on_list_prompts=prompts.list_prompts,
+        on_get_prompt=prompts.get_prompt,
+    )

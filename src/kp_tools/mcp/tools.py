@@ -1,0 +1,162 @@
+"""Specs rendered as MCP tools, and the one call handler that dispatches them to the executor.
+
+Nothing here names a tool: every definition is derived from a :class:`~kp_tools.specs.ToolSpec`.
+
+- ``inputSchema``: the spec's input schema plus the optional ``api_key`` string of the KPainter
+  MCP contract. The key is taken out of the arguments before the executor sees them and passed
+  as the call's own key.
+- ``outputSchema``: the outcome envelope ``{ok, result, error, next_step}``, where ``result`` is
+  the spec's output model. ``structuredContent`` is :meth:`Outcome.payload` and the text block is
+  :meth:`Outcome.text`, its JSON, so both say the same thing. Failures validate too: some clients
+  check ``structuredContent`` against the schema even on ``isError`` results.
+- Every failure the executor reports is an ``isError`` result carrying the outcome's code and
+  message, never a JSON-RPC error.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, cast
+
+from mcp.server import ServerRequestContext
+from mcp.types import (
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    TextContent,
+    Tool,
+    ToolAnnotations,
+)
+from pydantic import BaseModel, Field, ValidationError, create_model
+
+from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
+from kp_tools.executor import Executor
+from kp_tools.mcp.keys import API_KEY_ARGUMENT, header_api_key
+from kp_tools.mcp.progress import ProgressRelay
+from kp_tools.outcome import Outcome, OutcomeError
+from kp_tools.specs import ToolSpec
+
+__all__ = [
+    "API_KEY_PROPERTY",
+    "ToolHandlers",
+    "call_result",
+    "mcp_tool",
+    "outcome_model",
+    "tool_input_schema",
+    "tool_output_schema",
+]
+
+AnySpec = ToolSpec[Any, Any]
+
+API_KEY_PROPERTY: dict[str, Any] = {
+    "type": "string",
+    "description": (
+        "The user's KPainter API key. Optional when the server has a default key "
+        "(PARTNER_MCP_DEFAULT_API_KEY or KGP_API_KEY); pass it when serving several users."
+    ),
+}
+
+
+def tool_input_schema(spec: AnySpec) -> dict[str, Any]:
+    """The spec's input schema with the optional ``api_key`` argument added."""
+    schema = copy.deepcopy(spec.input_schema())
+    properties: dict[str, Any] = schema.setdefault("properties", {})
+    if API_KEY_ARGUMENT in properties:
+        raise ValueError(f"{spec.name}: '{API_KEY_ARGUMENT}' is reserved for the MCP call key")
+    properties[API_KEY_ARGUMENT] = dict(API_KEY_PROPERTY)
+    return schema
+
+
+@cache
+def outcome_model(spec: AnySpec) -> type[BaseModel]:
+    """The pydantic model of this tool's structured content (:meth:`Outcome.payload`)."""
+    output: type[BaseModel] = spec.output_model
+    model: type[BaseModel] = create_model(
+        f"{output.__name__}Outcome",
+        __doc__=f"The outcome of {spec.name}: its result, or why it failed.",
+        ok=(bool, Field(description="True when the call succeeded.")),
+        result=(
+            cast("Any", output | None),
+            Field(None, description="What the tool returned (a failed job also carries it)."),
+        ),
+        error=(
+            OutcomeError | None,
+            Field(None, description="Why the call failed and what to do; only when ok is false."),
+        ),
+        next_step=(str | None, Field(None, description="What to do next.")),
+    )
+    return model
+
+
+def tool_output_schema(spec: AnySpec) -> dict[str, Any]:
+    return outcome_model(spec).model_json_schema(mode="serialization")
+
+
+def mcp_tool(spec: AnySpec) -> Tool:
+    return Tool(
+        name=spec.name,
+        title=spec.title,
+        description=spec.description,
+        input_schema=tool_input_schema(spec),
+        output_schema=tool_output_schema(spec),
+        annotations=ToolAnnotations(
+            title=spec.title,
+            read_only_hint=spec.read_only,
+            destructive_hint=spec.destructive,
+            idempotent_hint=spec.idempotent,
+            open_world_hint=True,  # every tool reaches KPainter, an external service
+        ),
+    )
+
+
+def call_result(outcome: Outcome, spec: AnySpec | None = None) -> CallToolResult:
+    """An outcome as an MCP result: ``isError`` on failure, structured content and text always."""
+    payload = outcome.payload()
+    if not outcome.ok and "result" in payload and spec is not None:
+        try:  # data learned before failing is kept only when it fits the advertised schema
+            spec.output_model.model_validate(payload["result"])
+        except ValidationError:
+            del payload["result"]
+    return CallToolResult(
+        content=[TextContent(type="text", text=outcome.text())],
+        structured_content=payload,
+        is_error=not outcome.ok,
+    )
+
+
+class ToolHandlers:
+    """``tools/list`` and ``tools/call`` for every spec the executor runs."""
+
+    def __init__(self, executor: Executor) -> None:
+        self.executor = executor
+        self.specs: Mapping[str, AnySpec] = executor.specs
+        self.tools: dict[str, Tool] = {name: mcp_tool(spec) for name, spec in self.specs.items()}
+
+    def input_schema(self, name: str) -> Mapping[str, Any] | None:
+        tool = self.tools.get(name)
+        return tool.input_schema if tool is not None else None
+
+    async def list_tools(
+        self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        return ListToolsResult(tools=list(self.tools.values()))
+
+    async def call_tool(
+        self, ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams
+    ) -> CallToolResult:
+        spec = self.specs.get(params.name)
+        arguments = dict(params.arguments or {})
+        call_key = arguments.pop(API_KEY_ARGUMENT, None)
+        if call_key is not None and not isinstance(call_key, str):
+            problem = FieldProblem(field=API_KEY_ARGUMENT, problem="must be a string")
+            return call_result(Outcome.failure(params.name, InvalidArgumentsError([problem])), spec)
+        outcome = await self.executor.run(
+            params.name,
+            arguments,
+            api_key=(call_key or "").strip() or header_api_key(ctx),
+            progress=ProgressRelay(ctx),
+        )
+        return call_result(outcome, spec)
