@@ -50,7 +50,12 @@ async def http_client(
 
 
 async def make_something(client: Client, key: str) -> dict[str, Any]:
-    """What one user's agent does: verify, create, wait, read. Returns the last payload."""
+    """What one user's agent does: verify, create, wait (watching progress), read."""
+    seen: list[float] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append(progress)
+
     me = payload(await client.call_tool("kp_me", {"api_key": key}))
     if me["next_step"].startswith("STOP"):
         result = await client.call_tool(
@@ -66,12 +71,13 @@ async def make_something(client: Client, key: str) -> dict[str, Any]:
     job = await client.call_tool(
         "kp_get_job_status",
         {"job_id": started["result"]["job_id"], "wait_seconds": 20, "api_key": key},
+        progress_callback=on_progress,
     )
     assert payload(job)["result"]["done"], payload(job)
     detail = await client.call_tool(
         "kp_get_creation", {"creation_id": started["result"]["creation_id"], "api_key": key}
     )
-    return {"me": me, "detail": payload(detail), "is_error": detail.is_error}
+    return {"me": me, "detail": payload(detail), "is_error": detail.is_error, "progress": seen}
 
 
 async def test_two_users_with_different_keys_share_one_server(http_server: HttpServer) -> None:
@@ -84,6 +90,7 @@ async def test_two_users_with_different_keys_share_one_server(http_server: HttpS
     assert member["me"]["result"]["name"] == "Ada Member"
     assert not member["is_error"]
     assert member["detail"]["result"]["status"] == "ready"
+    assert member["progress"][-1] == 100.0  # progress notifications arrive over HTTP too
     assert broke["me"]["result"]["name"] == "Bo Broke"
     assert broke["is_error"] and broke["create"]["error"]["code"] == "insufficient_credits"
     assert broke["create"]["error"]["must_stop"] is True

@@ -1,17 +1,43 @@
 """KPainter over MCP: the ``kp-mcp`` server (stdio and streamable HTTP).
 
     from kp_tools import Executor
-    from kp_tools.mcp import build_server, build_http_app
+    from kp_tools.mcp import HttpSettings, build_http_app, build_server
 
-    server = build_server(Executor())          # a low-level mcp Server with every spec as a tool
-    app = build_http_app(build_server(...))    # ASGI: /mcp with origin allow-list, CORS, limits
+    server = build_server(Executor())             # a low-level mcp Server, one tool per spec
+    app = build_http_app(build_server(executor), HttpSettings(port=8002))   # ASGI, /mcp
 
-Needs the ``mcp`` extra (``pip install kp-tools[mcp]``).
+Needs the ``mcp`` extra (``pip install 'kp-tools[mcp]'``). Names load on first use, so
+``kp-mcp --help`` does not pay for importing the SDK.
 """
 
 from __future__ import annotations
 
-from kp_tools.mcp.http import HttpSettings, build_http_app
-from kp_tools.mcp.server import SERVER_NAME, build_server
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["SERVER_NAME", "HttpSettings", "build_http_app", "build_server"]
+if TYPE_CHECKING:
+    from kp_tools.mcp.http import HttpSettings, build_http_app
+    from kp_tools.mcp.server import SERVER_NAME, KPainterServer, build_server
+
+__all__ = ["SERVER_NAME", "HttpSettings", "KPainterServer", "build_http_app", "build_server"]
+
+_EXPORTS = {
+    "SERVER_NAME": "kp_tools.mcp.server",
+    "KPainterServer": "kp_tools.mcp.server",
+    "build_server": "kp_tools.mcp.server",
+    "HttpSettings": "kp_tools.mcp.http",
+    "build_http_app": "kp_tools.mcp.http",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kp_tools.mcp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["SANDBOX_DEFAULT_KEY", "Transport", "app", "main", "make_executor"]
 
 SANDBOX_DEFAULT_KEY = "kgp_sandbox_member"
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 logger = logging.getLogger("kp_tools.mcp")
 
@@ -106,8 +107,8 @@ def serve(
     allowed_host: Annotated[
         list[str] | None,
         typer.Option(
-            help="HTTP: another Host header to accept, e.g. mcp.example.com:443 (repeatable). "
-            "The bound host:port is always accepted."
+            help="HTTP: another Host header to accept, e.g. mcp.example.com or name:port "
+            "(repeatable). The bound host:port is always accepted."
         ),
     ] = None,
     max_body_bytes: Annotated[
@@ -119,11 +120,19 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the eight KPainter tools, the catalog resources and the guided prompts over MCP."""
+    try:
+        from kp_tools.mcp.server import build_server
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] != "mcp":
+            raise
+        typer.echo("kp-mcp needs the MCP SDK: pip install 'kp-tools[mcp]'", err=True)
+        raise typer.Exit(1) from None
     from kp_tools.mcp.logs import configure_logging
-    from kp_tools.mcp.server import build_server
 
     configure_logging(log_level.value)
     executor = make_executor(sandbox=sandbox, job_seconds=job_seconds)
+    if transport is Transport.HTTP and not sandbox and host not in _LOOPBACK:
+        _warn_about_a_shared_default_key()
     server = build_server(executor)
     if transport is Transport.STDIO:
         import anyio
@@ -172,5 +181,17 @@ async def _serve_stdio(server: KPainterServer, executor: Executor) -> None:
         await executor.aclose()
 
 
+def _warn_about_a_shared_default_key() -> None:
+    if resolve_api_key() is not None:
+        logger.warning(
+            "A default key (PARTNER_MCP_DEFAULT_API_KEY or KGP_API_KEY) is set on a server "
+            "reachable from other hosts: every caller that sends no key of its own spends that "
+            "account's credits. Unset it for a multi-user server."
+        )
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # Ctrl-C on a terminal: stop quietly
+        raise SystemExit(130) from None

@@ -23,7 +23,7 @@ from kp_tools.mcp.prompts import PromptHandlers
 from kp_tools.mcp.resources import ResourceHandlers
 from kp_tools.mcp.tools import ToolHandlers
 
-__all__ = ["SERVER_NAME", "build_server"]
+__all__ = ["SERVER_NAME", "KPainterServer", "build_server"]
 
 SERVER_NAME = "kpainter"
 
