@@ -50,6 +50,7 @@ ENV_ALLOWED_ORIGINS: Final = "PARTNER_MCP_ALLOWED_ORIGINS"
 MCP_PATH: Final = "/mcp"
 DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
 _LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+_EVERY_INTERFACE: Final = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - names, not binds
 
 
 def allowed_origins_from_env(env: Mapping[str, str] | None = None) -> list[str]:
@@ -71,8 +72,9 @@ def origin_allowed(origin: str, allowed: Iterable[str]) -> bool:
 
 
 def _default_hosts(host: str, port: int) -> list[str]:
+    """The bound address; loopback names too when it is loopback or every interface."""
     names = {host if ":" not in host or host.startswith("[") else f"[{host}]"}
-    if host in _LOOPBACK:
+    if host in _LOOPBACK or host in _EVERY_INTERFACE:
         names |= {"127.0.0.1", "localhost", "[::1]"}
     suffix = "*" if port == 0 else str(port)
     return sorted(f"{name}:{suffix}" for name in names)

@@ -26,5 +26,5 @@ def header_api_key(ctx: ServerRequestContext[Any, Any]) -> str | None:
     request = ctx.request
     if not isinstance(request, Request):
         return None
-    value = request.headers.get(KEY_HEADER)
-    return value.strip() or None if value else None
+    value = (request.headers.get(KEY_HEADER) or "").strip()
+    return value or None
