@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from mcp import Client
 
 from kp_tools import SPECS, Executor
 from kp_tools.langchain import KPainterToolkit
 from kp_tools.llamaindex import KPainterToolSpec
 from kp_tools.mcp import build_server
-from mcp import Client
 
 Shown = tuple[str, str, dict[str, Any]]  # name, description, parameters
 

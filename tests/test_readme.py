@@ -13,7 +13,9 @@ README = Path(__file__).parent.parent / "README.md"
 def test_every_error_code_is_documented_with_its_message_and_action() -> None:
     text = README.read_text()
     for code, info in ERRORS.items():
-        row = next((line for line in text.splitlines() if line.startswith(f"| `{code.value}` |")), None)
+        row = next(
+            (line for line in text.splitlines() if line.startswith(f"| `{code.value}` |")), None
+        )
         assert row is not None, f"{code.value} missing from the README error table"
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         assert cells[1:] == [

@@ -12,8 +12,8 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Final
+from collections.abc import Collection, Mapping
+from typing import Any, Final
 
 __all__ = [
     "ENV_DEFAULT_KEY",
@@ -22,6 +22,7 @@ __all__ = [
     "install_log_redaction",
     "redact",
     "resolve_api_key",
+    "without_invented_keys",
 ]
 
 ENV_DEFAULT_KEY: Final = "PARTNER_MCP_DEFAULT_API_KEY"
@@ -138,3 +139,20 @@ def install_log_redaction() -> None:
 
     logging.setLogRecordFactory(redacting_factory)
     _installed = True
+
+
+_CREDENTIAL_WORDS: Final = ("key", "token", "secret", "password", "auth")
+
+
+def without_invented_keys(arguments: Mapping[str, Any], fields: Collection[str]) -> dict[str, Any]:
+    """Drop credential-like arguments a tool does not declare (an ``api_key`` a model made up).
+
+    LangChain and LlamaIndex tools never show a key to the model, so one in a tool call was
+    invented: it is never used and never echoed back. Any other unknown argument is left for the
+    executor to refuse, so a typo is still reported.
+    """
+    return {
+        name: value
+        for name, value in arguments.items()
+        if name in fields or not any(word in name.lower() for word in _CREDENTIAL_WORDS)
+    }

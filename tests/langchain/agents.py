@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
+from langchain.agents import create_agent
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -13,8 +14,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from pydantic import Field, PrivateAttr
 
-from langchain.agents import create_agent
-from tests.langchain.scripts import Call, Script, ScriptPlayer
+from tests.agent_scripts import Call, Script, ScriptPlayer
 
 QUESTION = "Make a short slide video about transformer attention."
 

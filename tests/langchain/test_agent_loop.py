@@ -12,14 +12,14 @@ import pytest
 
 from kp_tools import Sandbox
 from kp_tools.langchain import KPainterToolkit, kp_config
-from tests.conftest import BROKE, MEMBER
-from tests.langchain.agents import RUNNERS, AgentRunner, ScriptedChatModel, tool_messages
-from tests.langchain.scripts import (
+from tests.agent_scripts import (
     create_before_kp_me,
     documented_workflow,
     obedient_creator,
     stubborn_creator,
 )
+from tests.conftest import BROKE, MEMBER
+from tests.langchain.agents import RUNNERS, AgentRunner, ScriptedChatModel, tool_messages
 
 
 @pytest.fixture(params=list(RUNNERS))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from langchain.agents import create_agent
 from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tracers.langchain import LangChainTracer
@@ -11,10 +12,9 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from kp_tools import Sandbox
 from kp_tools.langchain import API_KEY_CONFIG_KEY, KPainterToolkit, kp_config
-from langchain.agents import create_agent
+from tests.agent_scripts import documented_workflow
 from tests.conftest import FREE, MEMBER
 from tests.langchain.agents import ScriptedChatModel
-from tests.langchain.scripts import documented_workflow
 
 
 def test_kp_config_merges_into_a_copy_of_the_config() -> None:

@@ -12,8 +12,8 @@ from langchain_core.tools import BaseTool
 
 from kp_tools import Sandbox
 from kp_tools.langchain import PROGRESS_EVENT, KPainterToolkit
+from tests.agent_scripts import SLIDES_VIDEO
 from tests.conftest import MEMBER
-from tests.langchain.scripts import SLIDES_VIDEO
 
 
 class ProgressWatcher(BaseCallbackHandler):

@@ -13,7 +13,7 @@ from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.core.llms.mock import MockFunctionCallingLLM
 from llama_index.core.tools import BaseTool, ToolOutput
 
-from tests.langchain.scripts import Call, Script, ScriptPlayer
+from tests.agent_scripts import Call, Script, ScriptPlayer
 
 QUESTION = "Make a short slide video about transformer attention."
 

@@ -6,13 +6,13 @@ import json
 
 from kp_tools import Sandbox
 from kp_tools.llamaindex import KPainterToolSpec
-from tests.conftest import BROKE, MEMBER
-from tests.langchain.scripts import (
+from tests.agent_scripts import (
     create_before_kp_me,
     documented_workflow,
     obedient_creator,
     stubborn_creator,
 )
+from tests.conftest import BROKE, MEMBER
 from tests.llamaindex.agents import QUIET_WORKFLOWS, run_function_agent
 
 pytestmark = QUIET_WORKFLOWS

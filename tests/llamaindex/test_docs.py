@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.langchain.snippets import python_blocks, run_python
+from tests.snippets import python_blocks, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKSTART = python_blocks(ROOT / "docs" / "llamaindex.md", "LlamaIndex quickstart")

@@ -12,8 +12,8 @@ from llama_index.core.tools.calling import acall_tool
 
 from kp_tools import Executor, Outcome, Sandbox
 from kp_tools.llamaindex import KPainterToolSpec
+from tests.agent_scripts import obedient_creator
 from tests.conftest import FREE, MEMBER
-from tests.langchain.scripts import obedient_creator
 from tests.llamaindex.agents import QUIET_WORKFLOWS, run_function_agent
 
 pytestmark = QUIET_WORKFLOWS

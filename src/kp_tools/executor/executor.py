@@ -33,7 +33,7 @@ from kp_tools.sync import run_sync
 if TYPE_CHECKING:
     from kp_tools.sandbox import Sandbox
 
-__all__ = ["Executor", "MePolicy"]
+__all__ = ["Executor", "MePolicy", "executor_for"]
 
 logger = logging.getLogger("kp_tools.executor")
 
@@ -110,8 +110,13 @@ class Executor:
         *,
         api_key: str | ApiKey | None = None,
         progress: ProgressCallback | None = None,
+        me_policy: MePolicy | str | None = None,
     ) -> Outcome:
-        """Run one tool call to its outcome. Never raises for anything the call itself did."""
+        """Run one tool call to its outcome. Never raises for anything the call itself did.
+
+        ``me_policy`` overrides the executor's for this call only (for example a host reading
+        a resource, which is not a model's choice and spends nothing).
+        """
         spec = self.specs.get(tool)
         if spec is None:
             error = KPainterError(
@@ -127,7 +132,8 @@ class Executor:
                 key = self.resolve_key(api_key)
                 if key is None:
                     raise KPainterError(code=ErrorCode.MISSING_API_KEY)
-                await self._check_gates(spec, key)
+                policy = self.me_policy if me_policy is None else MePolicy(me_policy)
+                await self._check_gates(spec, key, policy)
             output = await spec.run(CallContext(self, spec.name, key, progress), args)
             if spec.verifies_key and key is not None:
                 await self._record_verification(key, output)
@@ -166,12 +172,12 @@ class Executor:
 
     # -- workflow rules ----------------------------------------------------------------------
 
-    async def _check_gates(self, spec: ToolSpec[Any, Any], key: ApiKey) -> None:
+    async def _check_gates(self, spec: ToolSpec[Any, Any], key: ApiKey, policy: MePolicy) -> None:
         state = await self.store.load(key.fingerprint)
         if not spec.verifies_key and state.verification is None:
-            if self.me_policy is MePolicy.ENFORCE:
+            if policy is MePolicy.ENFORCE:
                 raise KPainterError(code=ErrorCode.KP_ME_REQUIRED)
-            if self.me_policy is MePolicy.AUTO:
+            if policy is MePolicy.AUTO:
                 me = await self.client.me(key)
                 await self._record_verification(key, me)
                 state = await self.store.load(key.fingerprint)
@@ -208,6 +214,26 @@ class Executor:
         elif error.code in _HALTING:
             reason = f"KPainter answered HTTP {error.status}: {error.message}"
             await self.store.set_halt(key.fingerprint, Halt(error.code, reason, time.time()))
+
+
+def executor_for(
+    executor: Executor | None = None,
+    *,
+    sandbox: bool | Sandbox = False,
+    **options: Any,
+) -> Executor:
+    """The executor a framework adapter should use: the one given, or one built from options.
+
+    ``sandbox=True`` (or a :class:`Sandbox`) builds it on an in-process sandbox. Passing both an
+    executor and options to build one is an error, rather than silently ignoring the options.
+    """
+    if executor is not None:
+        if sandbox or options:
+            raise ValueError("pass an executor, or options to build one, not both")
+        return executor
+    if sandbox:
+        return Executor.for_sandbox(None if sandbox is True else sandbox, **options)
+    return Executor(**options)
 
 
 def parse_arguments(

@@ -8,7 +8,7 @@ rendered the LangChain way: ``(content, artifact)`` on success, ``ToolMessage(st
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
@@ -18,15 +18,13 @@ from langchain_core.tools import BaseTool, ToolException
 from pydantic import BaseModel, Field
 
 from kp_tools.executor import Executor
-from kp_tools.keys import ApiKey
+from kp_tools.keys import ApiKey, without_invented_keys
 from kp_tools.langchain.config import key_from_config
 from kp_tools.langchain.progress import async_progress, sync_progress
 from kp_tools.outcome import Outcome
 from kp_tools.specs import ToolSpec
 
 __all__ = ["KPainterTool", "KPainterToolError", "render_tool_error"]
-
-_CREDENTIAL_WORDS = ("key", "token", "secret", "password", "auth")
 
 
 class KPainterToolError(ToolException):
@@ -135,19 +133,6 @@ class KPainterTool(BaseTool):
         if isinstance(schema, type) and issubclass(schema, BaseModel):
             return list(schema.model_fields)
         return []
-
-
-def without_invented_keys(arguments: Mapping[str, Any], fields: Collection[str]) -> dict[str, Any]:
-    """Drop credential-like arguments the tool does not declare (an ``api_key`` the model made up).
-
-    They are never used and never echoed back; any other unknown argument is left for the
-    executor to refuse, so a typo is still reported.
-    """
-    return {
-        name: value
-        for name, value in arguments.items()
-        if name in fields or not any(word in name.lower() for word in _CREDENTIAL_WORDS)
-    }
 
 
 def _rendered(outcome: Outcome, tool_call_id: str | None) -> tuple[str, dict[str, Any]]:

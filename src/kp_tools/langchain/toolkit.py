@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
-from kp_tools.executor import Executor
+from kp_tools.executor import Executor, executor_for
 from kp_tools.keys import ApiKey
 from kp_tools.langchain.tool import KPainterTool
 
@@ -38,14 +38,7 @@ class KPainterToolkit(BaseToolkit):
         sandbox: bool | Sandbox = False,
         **executor_options: Any,
     ) -> None:
-        if executor is not None and (sandbox or executor_options):
-            raise ValueError("pass an executor, or options to build one, not both")
-        if executor is None:
-            executor = (
-                Executor.for_sandbox(None if sandbox is True else sandbox, **executor_options)
-                if sandbox
-                else Executor(**executor_options)
-            )
+        executor = executor_for(executor, sandbox=sandbox, **executor_options)
         key = ApiKey(api_key) if isinstance(api_key, str) and api_key.strip() else None
         super().__init__(executor=executor, api_key=api_key if isinstance(api_key, ApiKey) else key)
 

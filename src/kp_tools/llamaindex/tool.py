@@ -9,13 +9,13 @@ rendering), ``raw_output`` is the structured payload, ``is_error`` is set on err
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from llama_index.core.tools import FunctionTool, ToolMetadata, ToolOutput
 
 from kp_tools.executor import Executor
-from kp_tools.keys import ApiKey
+from kp_tools.keys import ApiKey, without_invented_keys
 from kp_tools.outcome import Outcome
 from kp_tools.specs import ToolSpec
 
@@ -23,8 +23,6 @@ __all__ = ["KPainterFunctionTool", "KeySource"]
 
 KeySource = Callable[[], str | ApiKey | None]
 """Gives the key for the call being made (for example from a contextvar of your web app)."""
-
-_CREDENTIAL_WORDS = ("key", "token", "secret", "password", "auth")
 
 
 class KPainterFunctionTool(FunctionTool):
@@ -79,16 +77,3 @@ class KPainterFunctionTool(FunctionTool):
             raw_output=outcome.payload(),
             is_error=not outcome.ok,
         )
-
-
-def without_invented_keys(arguments: Mapping[str, Any], fields: Collection[str]) -> dict[str, Any]:
-    """Drop credential-like arguments the tool does not declare (an ``api_key`` the model made up).
-
-    They are never used and never echoed back; any other unknown argument is left for the
-    executor to refuse, so a typo is still reported.
-    """
-    return {
-        name: value
-        for name, value in arguments.items()
-        if name in fields or not any(word in name.lower() for word in _CREDENTIAL_WORDS)
-    }

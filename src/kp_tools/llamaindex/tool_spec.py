@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.tools import FunctionTool, ToolMetadata
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 
-from kp_tools.executor import Executor
+from kp_tools.executor import Executor, executor_for
 from kp_tools.keys import ApiKey
 from kp_tools.llamaindex.tool import KeySource, KPainterFunctionTool
 
@@ -35,14 +35,7 @@ class KPainterToolSpec(BaseToolSpec):
         sandbox: bool | Sandbox = False,
         **executor_options: Any,
     ) -> None:
-        if executor is not None and (sandbox or executor_options):
-            raise ValueError("pass an executor, or options to build one, not both")
-        if executor is None:
-            executor = (
-                Executor.for_sandbox(None if sandbox is True else sandbox, **executor_options)
-                if sandbox
-                else Executor(**executor_options)
-            )
+        executor = executor_for(executor, sandbox=sandbox, **executor_options)
         self.executor = executor
         self._key_source = _key_source(api_key)
         self.spec_functions = list(executor.specs)

@@ -24,7 +24,7 @@ from mcp.types import (
     TextContent,
 )
 
-from kp_tools.mcp.instructions import STOP_RULES
+from kp_tools.guide import STOP_RULES
 
 __all__ = ["GUIDED", "GuidedCreation", "PromptHandlers", "render"]
 

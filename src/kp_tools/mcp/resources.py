@@ -37,8 +37,8 @@ from mcp.types import (
 
 from kp_tools.errors import ErrorCode
 from kp_tools.executor import Executor, MePolicy
+from kp_tools.guide import INSTRUCTIONS
 from kp_tools.inferred import LEGACY_TYPE_ALIASES
-from kp_tools.mcp.instructions import INSTRUCTIONS
 from kp_tools.mcp.keys import header_api_key
 from kp_tools.models import Catalog
 from kp_tools.outcome import Outcome
@@ -141,15 +141,6 @@ class ResourceHandlers:
 
     def __init__(self, executor: Executor) -> None:
         self.executor = executor
-        # Same client, state and specs as the tools; only the kp_me gate is off (see above).
-        self._reader = Executor(
-            executor.client,
-            store=executor.store,
-            me_policy=MePolicy.OFF,
-            wait_policy=executor.wait_policy,
-            env={},
-            specs=executor.specs,
-        )
         self.resources = [view for view in RESOURCES if view.tool in executor.specs]
         self.templates = [view for view in TEMPLATES if view.tool in executor.specs]
 
@@ -191,8 +182,10 @@ class ResourceHandlers:
         if uri == GUIDE.uri:
             return _contents(uri, INSTRUCTIONS, "text/markdown")
         view, variables = self._route(uri)
-        key = self.executor.resolve_key(header_api_key(ctx))
-        outcome = await self._reader.run(view.tool, {**view.arguments, **variables}, api_key=key)
+        arguments = {**view.arguments, **variables}
+        outcome = await self.executor.run(
+            view.tool, arguments, api_key=header_api_key(ctx), me_policy=MePolicy.OFF
+        )
         if not outcome.ok:
             raise _read_error(uri, outcome)
         data = outcome.data or {}

@@ -18,7 +18,7 @@ from mcp.server import Server
 
 from kp_tools import __version__
 from kp_tools.executor import Executor
-from kp_tools.mcp.instructions import INSTRUCTIONS
+from kp_tools.guide import INSTRUCTIONS
 from kp_tools.mcp.prompts import PromptHandlers
 from kp_tools.mcp.resources import ResourceHandlers
 from kp_tools.mcp.tools import ToolHandlers

@@ -1,7 +1,9 @@
-"""What the server tells the model about KPainter: the workflow and the rules the tools enforce.
+"""What to tell a model about KPainter: the workflow and the rules the tools enforce.
 
-The steps are data (:data:`WORKFLOW`) so the server instructions and the guided prompts say the
-same thing. Every tool they name is checked against the specs by the tests.
+The MCP server sends :data:`INSTRUCTIONS` as its instructions; LangChain and LlamaIndex agents can
+use it as (part of) their system prompt. The steps are data (:data:`WORKFLOW`) so the
+instructions and the guided prompts say the same thing; every tool they name is checked against
+the specs by the tests.
 """
 
 from __future__ import annotations

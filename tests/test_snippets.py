@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.langchain.snippets import python_blocks
+from tests.snippets import python_blocks
 
 DOC = """# Title
 
