@@ -131,6 +131,7 @@ def serve(
 
     configure_logging(log_level.value)
     executor = make_executor(sandbox=sandbox, job_seconds=job_seconds)
+    _require_reachable_state_store(executor)
     if transport is Transport.HTTP and not sandbox and host not in _LOOPBACK:
         _warn_about_a_shared_default_key()
     server = build_server(executor)
@@ -179,6 +180,30 @@ async def _serve_stdio(server: KPainterServer, executor: Executor) -> None:
             await server.run(read_stream, write_stream, server.create_initialization_options())
     finally:
         await executor.aclose()
+
+
+def _require_reachable_state_store(executor: Executor) -> None:
+    """With ``KP_STATE_URL`` set, refuse to start when that store does not answer.
+
+    Serving with per-process state instead would let a verification or a halt seen by one
+    replica be missed by the next, so there is no fallback.
+    """
+    ping = getattr(executor.store, "ping", None)
+    if ping is None:
+        return
+    import anyio
+
+    from kp_tools.exceptions import KPainterError
+
+    try:
+        anyio.run(ping)
+    except KPainterError:
+        typer.echo(
+            "kp-mcp: KP_STATE_URL is set but the state store does not answer; not starting "
+            "without shared workflow state (unset KP_STATE_URL for per-process state).",
+            err=True,
+        )
+        raise typer.Exit(2) from None
 
 
 def _warn_about_a_shared_default_key() -> None:
