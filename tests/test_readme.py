@@ -34,3 +34,12 @@ def test_the_quickstart_snippet_runs_as_written() -> None:
     exec(compile(blocks[0], "README quickstart", "exec"), namespace)  # noqa: S102
     created = namespace["created"]
     assert getattr(created, "ok", False), created
+
+
+def test_every_json_example_in_the_readme_parses() -> None:
+    import json
+
+    blocks = re.findall(r"```json\n(.*?)```", README.read_text(), re.DOTALL)
+    assert blocks
+    for block in blocks:
+        json.loads(block)

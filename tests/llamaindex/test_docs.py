@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.snippets import python_blocks, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
-QUICKSTART = python_blocks(ROOT / "docs" / "llamaindex.md", "LlamaIndex quickstart")
+QUICKSTART = python_blocks(ROOT / "README.md", "LlamaIndex quickstart")
 
 
 def test_llamaindex_quickstart_runs_as_written(tmp_path: Path) -> None:
