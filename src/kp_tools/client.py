@@ -43,7 +43,7 @@ from kp_tools.models import (
     Me,
     ResourceId,
 )
-from kp_tools.retry import NotSentError, RetryPolicy
+from kp_tools.retry import GarbledResponseError, NotSentError, RetryPolicy
 
 __all__ = ["ENV_BASE_URL", "KPainterClient"]
 
@@ -158,9 +158,15 @@ class KPainterClient:
         params: Mapping[str, str | int] | None = None,
     ) -> M:
         idempotent = method == "GET"
+        deadline = time.monotonic() + self.retry.deadline
         async for attempt in self.retry.retrying(idempotent=idempotent):
             with attempt:
-                payload = await self._send_once(method, path, key, json_body, params, idempotent)
+                # Each attempt gets the client timeout, but never more than what is left of the
+                # policy's deadline: the deadline bounds the whole call, not only the waits.
+                budget = min(self.timeout, deadline - time.monotonic())
+                if budget <= 0:
+                    raise UpstreamUnavailableError(f"{method} {path}: out of time.")
+                payload = await self._send_once(method, path, key, json_body, params, budget)
         try:
             return model.model_validate(payload)
         except ValidationError as exc:
@@ -178,14 +184,24 @@ class KPainterClient:
         key: ApiKey | None,
         json_body: Mapping[str, Any] | None,
         params: Mapping[str, str | int] | None,
-        idempotent: bool,
+        budget: float,
     ) -> Any:
+        """One attempt, bounded by ``budget`` seconds in all (not only between bytes).
+
+        Failures are typed by what they mean for a resend: :class:`NotSentError` (the request
+        never left), :class:`UpstreamUnavailableError` or :class:`GarbledResponseError` (a read
+        may ask again), :class:`OutcomeUnknownError` (a write that may have taken effect).
+        """
+        idempotent = method == "GET"
         headers = {KEY_HEADER: key.reveal()} if key is not None else {}
         started = time.perf_counter()
         try:
-            async with self._client().stream(
-                method, path, headers=headers, json=json_body, params=params
-            ) as response:
+            async with (
+                asyncio.timeout(budget),
+                self._client().stream(
+                    method, path, headers=headers, json=json_body, params=params, timeout=budget
+                ) as response,
+            ):
                 body = await self._read_capped(response)
         except MalformedResponseError:
             if idempotent:
@@ -193,8 +209,11 @@ class KPainterClient:
             raise OutcomeUnknownError() from None
         except _NOT_SENT as exc:
             raise NotSentError(f"Could not reach KPainter ({type(exc).__name__}).") from None
-        except httpx.TransportError as exc:
-            reason = f"no answer from KPainter ({type(exc).__name__})"
+        except (httpx.TransportError, TimeoutError) as exc:
+            if isinstance(exc, TimeoutError):
+                reason = f"no complete answer from KPainter within {budget:.1f} s"
+            else:
+                reason = f"no answer from KPainter ({type(exc).__name__})"
             if idempotent:
                 raise UpstreamUnavailableError(f"{method} {path}: {reason}.") from None
             raise OutcomeUnknownError() from None
@@ -208,13 +227,13 @@ class KPainterClient:
         except ValueError:
             if not idempotent:
                 raise OutcomeUnknownError() from None
-            raise MalformedResponseError(
+            raise GarbledResponseError(
                 f"KPainter answered {method} {path} with a body that is not JSON."
             ) from None
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
+        declared = _content_length(response)
+        if declared is not None and declared > self.max_response_bytes:
             raise MalformedResponseError(
                 f"KPainter response too large ({declared} bytes; limit {self.max_response_bytes})."
             )
@@ -228,6 +247,12 @@ class KPainterClient:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    """The declared body size, or None when absent or not a plain non-negative number."""
+    value = response.headers.get("content-length", "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _error_from_response(

@@ -1,9 +1,15 @@
 """When a failed request may be sent again, and how long to wait: tenacity, configured once.
 
-Reads are retried on rate limits, 5xx and transport failures. Writes (create, edit) are retried
-only when the request provably did not take effect: the connection was never made, or the server
-answered 429 (refused before doing anything). A write that may have been accepted is never
-retried; that is how credits are never spent twice.
+Reads are retried on rate limits, 5xx, transport failures and garbled bodies (cut short, or not
+JSON at all: a proxy's error page). Writes (create, edit) are retried only when the request
+provably did not take effect: the connection was never made, or the server answered 429 (refused
+before doing anything). A write that may have been accepted is never retried; that is how credits
+are never spent twice.
+
+A server's Retry-After is waited for when it is at most ``max_retry_after``; a longer one ends the
+call at once with the typed error carrying it (``retry_after_seconds``), rather than parking the
+tool call or asking again before the server said to. Every wait, and every attempt, fits inside
+``deadline`` (the client bounds each attempt by what is left of it).
 """
 
 from __future__ import annotations
@@ -19,13 +25,26 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from kp_tools.exceptions import KPainterError, RateLimitedError, UpstreamUnavailableError
+from kp_tools.exceptions import (
+    KPainterError,
+    MalformedResponseError,
+    RateLimitedError,
+    UpstreamUnavailableError,
+)
 
-__all__ = ["NO_RETRY", "RetryPolicy"]
+__all__ = ["NO_RETRY", "GarbledResponseError", "NotSentError", "RetryPolicy"]
 
 
 class NotSentError(UpstreamUnavailableError):
     """The connection failed before the request left: safe to resend, even a create."""
+
+
+class GarbledResponseError(MalformedResponseError):
+    """A body cut short or not JSON at all (a proxy's error page): a read may ask again.
+
+    Still ``upstream_error`` when it persists. A well-formed body of the wrong shape, or one over
+    the size limit, is not garbled: asking again would get the same answer.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +52,8 @@ class RetryPolicy:
     """Bounded exponential backoff with jitter inside a total deadline.
 
     ``max_retry_after`` caps a server's Retry-After so a hostile or buggy header cannot park a
-    tool call for an hour; past the deadline the call ends with the typed error instead.
+    tool call for an hour: a longer one is reported, not waited for. ``deadline`` bounds the whole
+    call, attempts and waits together; past it the call ends with the typed error.
     """
 
     attempts: int = 4
@@ -54,9 +74,13 @@ class RetryPolicy:
             return float(jitter(state))
 
         def retryable(error: BaseException) -> bool:
+            if not isinstance(error, KPainterError):
+                return False
+            if error.retry_after is not None and error.retry_after > self.max_retry_after:
+                return False  # the server asked for longer than a tool call may wait
             if isinstance(error, NotSentError | RateLimitedError):
                 return True
-            return idempotent and isinstance(error, UpstreamUnavailableError)
+            return idempotent and isinstance(error, UpstreamUnavailableError | GarbledResponseError)
 
         return AsyncRetrying(
             stop=stop_after_attempt(self.attempts) | stop_before_delay(self.deadline),

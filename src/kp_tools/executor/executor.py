@@ -140,7 +140,19 @@ class Executor:
             outcome = Outcome.success(spec.name, output, spec.next_step(output))
         except KPainterError as error:
             if key is not None and error.status is not None:
-                await self._apply_upstream_error(key, error)
+                try:
+                    await self._apply_upstream_error(key, error)
+                except KPainterError as store_error:
+                    # The store is down: the next call that needs it is refused with
+                    # state_unavailable, so nothing runs unchecked. This one reports what
+                    # KPainter said.
+                    logger.warning(
+                        "%s: could not record %s for key=%s: %s",
+                        tool,
+                        error.code.value,
+                        key,
+                        store_error.code.value,
+                    )
             outcome = Outcome.failure(spec.name, error, error.data)
         except Exception as exc:
             logger.error("%s failed unexpectedly: %s", tool, redact(repr(exc)))

@@ -3,6 +3,11 @@
 Errors use the emulator model of docs/api-facts.md §7.3: ``{"detail": {"code", "message"}}``,
 and FastAPI's list form for validation failures. A thin ASGI layer in front records every request
 (for tests that count what reached "KPainter") and applies the fault switches.
+
+Test-only admin endpoints, outside the API prefix (so never recorded or faulted):
+``POST /_sandbox/accounts`` (create or replace an account), ``POST /_sandbox/top-up``,
+``POST /_sandbox/faults`` and ``DELETE /_sandbox/faults``, ``GET /_sandbox/requests``. They answer
+a malformed request with 422 (or 404 for an unknown account), never 500.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -38,6 +43,7 @@ _FAULT_CODES = {
     429: "rate_limited",
 }
 Handler = Callable[[Request], Awaitable[Response]]
+T = TypeVar("T")
 
 
 def build_app(sandbox: Sandbox) -> ASGIApp:
@@ -100,11 +106,40 @@ def build_app(sandbox: Sandbox) -> ASGIApp:
 
     async def top_up(request: Request) -> Response:
         body = await _json_object(request)
-        updated = sandbox.top_up(str(body.get("key")), int(body.get("credits", 0)))
+        key = _admin_field(body, "key", str)
+        credits = _admin_field(body, "credits", int, default=0)
+        if key not in world.accounts:
+            raise SandboxError(404, "not_found", "No sandbox account has that key.")
+        updated = sandbox.top_up(key, credits)
         return JSONResponse({"credits": updated.credits})
 
+    async def add_account(request: Request) -> Response:
+        """Create (or replace) an account: ``{"key", "credits"?, "plan"?, "name"?,
+        "can_manage_creations"?, "active"?}``. Answers with its ``me`` minus the key."""
+        body = await _json_object(request)
+        unknown = set(body) - {"key", "credits", "plan", "name", "can_manage_creations", "active"}
+        if unknown:
+            raise _admin_problem("body", f"unknown fields: {', '.join(sorted(unknown))}")
+        key = _admin_field(body, "key", str)
+        if not key.strip():
+            raise _admin_problem("key", "must not be blank")
+        account = sandbox.add_account(
+            key,
+            credits=_admin_field(body, "credits", int, default=1000),
+            plan=_admin_field(body, "plan", str, default="member"),
+            name=_admin_field(body, "name", str, default="Sandbox User"),
+            can_manage_creations=_admin_field(body, "can_manage_creations", bool, default=True),
+            active=_admin_field(body, "active", bool, default=True),
+        )
+        return JSONResponse({**account.me(), "active": account.active})
+
     async def add_fault(request: Request) -> Response:
-        fault = sandbox.faults.add(Fault(**await _json_object(request)))
+        body = await _json_object(request)
+        try:
+            fault = Fault(**body)
+        except (TypeError, ValueError) as error:
+            raise _admin_problem("body", str(error)) from None
+        sandbox.faults.add(fault)
         return JSONResponse(asdict(fault))
 
     async def clear_faults(request: Request) -> Response:
@@ -127,6 +162,7 @@ def build_app(sandbox: Sandbox) -> ASGIApp:
         api("/creations/{creation_id}", detail),
         api("/creations/{creation_id}/edit", edit, "POST"),
         Route("/_sandbox/top-up", _errors_as_json(top_up), methods=["POST"]),
+        Route("/_sandbox/accounts", _errors_as_json(add_account), methods=["POST"]),
         Route("/_sandbox/faults", _errors_as_json(add_fault), methods=["POST"]),
         Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
         Route("/_sandbox/requests", request_log, methods=["GET"]),
@@ -177,15 +213,44 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
+def _admin_problem(field: str, problem: str) -> SandboxError:
+    return SandboxError(
+        422,
+        "validation_error",
+        "Invalid request",
+        problems=[FieldProblem(field=field, problem=problem)],
+    )
+
+
+_MISSING: Any = object()
+
+
+def _admin_field(body: dict[str, Any], name: str, kind: type[T], default: T = _MISSING) -> T:
+    """A field of an admin request, of exactly ``kind`` (``True`` is not an int here)."""
+    value = body.get(name, default)
+    if value is _MISSING:
+        raise _admin_problem(name, "is required")
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _admin_problem(name, f"must be a {kind.__name__}")
+    if kind is int and not -(10**12) <= value <= 10**12:  # type: ignore[operator]
+        raise _admin_problem(name, "is out of range")
+    return value
+
+
+def _is_number(raw: str) -> bool:
+    """Plain ASCII digits only: ``"²".isdigit()`` is true, but ``int("²")`` fails."""
+    return raw.isascii() and raw.isdigit()
+
+
 def _path_id(request: Request, name: str) -> int:
     raw = request.path_params[name]
-    if not raw.isdigit():
+    if not _is_number(raw):
         raise SandboxError(404, "not_found", f"No {name.removesuffix('_id')} {raw!r} for this key.")
     return int(raw)
 
 
 def _int_param(raw: str, name: str, low: int, high: int) -> int:
-    if raw.isdigit() and low <= int(raw) <= high:
+    if _is_number(raw) and low <= int(raw) <= high:
         return int(raw)
     raise SandboxError(
         422,
@@ -255,6 +320,14 @@ async def _apply(fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, sen
     elif fault.kind == "huge":
         padding = b'{"padding":"' + b"x" * fault.size + b'"}'
         await _respond(send, 200, [(b"content-type", b"application/json")], padding)
+    elif fault.kind == "trickle":
+        headers = [*captured_headers, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        for index in range(len(body)):
+            await asyncio.sleep(fault.seconds)
+            piece = body[index : index + 1]
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
 
 
 async def _capture(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list[Any], bytes]:
