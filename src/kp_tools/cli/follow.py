@@ -1,0 +1,76 @@
+"""After a create or an edit: wait for the job, show the creation, save its pictures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from kp_tools.cli.pictures import save_pictures
+from kp_tools.cli.render import failed, show_creation
+from kp_tools.cli.session import Session
+from kp_tools.cli.waiting import wait_for_job
+from kp_tools.outcome import Outcome
+
+__all__ = ["follow_job", "show_creation_and_pictures"]
+
+
+async def follow_job(
+    session: Session, started: Outcome, *, wait: bool, save_previews: Path | None
+) -> int:
+    """Report a started job; with ``wait`` (or pictures to save), see it through."""
+    data = started.data or {}
+    job_id, creation_id = int(data["job_id"]), int(data["creation_id"])
+    if not session.as_json:
+        cost = f" ({data['cost']} credits)" if data.get("cost") is not None else ""
+        again = " [yellow](the same request moments ago: no new charge)[/yellow]"
+        session.out.print(
+            f"[green]Started[/green] job {job_id} for creation {creation_id}{cost}"
+            + (again if data.get("deduplicated") else "")
+        )
+    if not wait and save_previews is None:
+        if session.as_json:
+            session.emit_json(started.payload())
+        else:
+            flag = " --sandbox" if session.sandbox is not None else ""
+            session.out.print(
+                f"[dim]Next:[/dim] kp-tools job {job_id} --wait{flag}   "
+                f"[dim]then[/dim] kp-tools get {creation_id}{flag}"
+            )
+        return 0
+    job = await wait_for_job(session, job_id)
+    if not job.ok:
+        return failed(session, job)
+    if not (job.data or {}).get("done"):
+        if session.as_json:
+            session.emit_json(job.payload())
+        else:
+            session.out.print(f"[yellow]Still running:[/yellow] {job.next_step}")
+        return 0
+    return await show_creation_and_pictures(session, creation_id, save_previews)
+
+
+async def show_creation_and_pictures(
+    session: Session, creation_id: int, save_previews: Path | None
+) -> int:
+    outcome = await session.call("kp_get_creation", {"creation_id": creation_id})
+    if not outcome.ok:
+        return failed(session, outcome)
+    detail = outcome.data or {}
+    if session.as_json:
+        session.emit_json(outcome.payload())
+    else:
+        show_creation(session.out, detail)
+    if save_previews is not None:
+        saved = await save_pictures(session.media(), detail, save_previews)
+        console = session.err if session.as_json else session.out
+        table = Table(title="Pictures", title_justify="left", header_style="bold")
+        table.add_column("picture")
+        table.add_column("saved as", overflow="fold")
+        for item in saved:
+            where = str(item.path) if item.path else f"[yellow]skipped: {item.skipped}[/yellow]"
+            table.add_row(item.name, where)
+        if not saved:
+            table.add_row("-", "[yellow]this creation has no pictures yet[/yellow]")
+        console.print(table)
+    return 0

@@ -1,0 +1,152 @@
+"""One command's connection: the executor (real API or sandbox), the key, and the consoles.
+
+A person at a terminal is not a model, so commands run the executor with ``me_policy="auto"``:
+the key is verified on the user's behalf before the first keyed call, and the workflow's other
+rules (catalog checks, halts, no double spend) apply exactly as they do for agents.
+
+Keys: ``--api-key``, then ``PARTNER_MCP_DEFAULT_API_KEY``, then ``KGP_API_KEY`` (the executor's
+resolution). With ``--sandbox``: ``--api-key``, else a sandbox key from the environment, else
+``kgp_sandbox_member``; a real key in the environment is never sent to the sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+import typer
+from rich.console import Console
+
+from kp_tools.client import ENV_BASE_URL
+from kp_tools.executor import Executor, ProgressCallback, WaitPolicy
+from kp_tools.keys import ApiKey, resolve_api_key
+from kp_tools.outcome import Outcome
+
+if TYPE_CHECKING:
+    from kp_tools.sandbox import Sandbox
+
+__all__ = ["CLI_WAIT_POLICY", "SANDBOX_KEY", "Options", "Session", "run_command"]
+
+SANDBOX_KEY: Final = "kgp_sandbox_member"
+SANDBOX_KEY_PREFIX: Final = "kgp_sandbox_"
+# A person is watching a progress bar: poll a little more often than an agent would.
+CLI_WAIT_POLICY: Final = WaitPolicy(first_interval=0.5, max_interval=2.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What every API command accepts: where to send calls, with which key, how to print."""
+
+    sandbox: bool = False
+    api_key: str | None = None
+    as_json: bool = False
+
+
+@dataclass
+class Session:
+    executor: Executor
+    sandbox: Sandbox | None
+    out: Console
+    err: Console
+    as_json: bool
+    where: str
+    _media: httpx.AsyncClient | None = field(default=None, repr=False)
+
+    @property
+    def key(self) -> ApiKey | None:
+        return self.executor.resolve_key()
+
+    async def call(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> Outcome:
+        return await self.executor.run(tool, arguments, progress=progress)
+
+    def emit_json(self, payload: Any) -> None:
+        """JSON on stdout, unstyled and unwrapped, for scripts (``--json``)."""
+        self.out.file.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        self.out.file.flush()
+
+    def media(self) -> httpx.AsyncClient:
+        """An HTTP client for result pictures: in-process for the sandbox, else the network.
+
+        It never sends the API key: result URLs are public links (often on a CDN).
+        """
+        if self._media is None:
+            transport = self.sandbox.transport if self.sandbox is not None else None
+            self._media = httpx.AsyncClient(
+                transport=transport, timeout=30.0, follow_redirects=True
+            )
+        return self._media
+
+    async def aclose(self) -> None:
+        if self._media is not None:
+            await self._media.aclose()
+        await self.executor.aclose()
+
+
+def sandbox_key(option: str | None, env: Mapping[str, str]) -> str:
+    """The key for the sandbox: the option, a sandbox key from the environment, or the member."""
+    if option and option.strip():
+        return option.strip()
+    configured = resolve_api_key(env=env)
+    if configured is not None and configured.reveal().startswith(SANDBOX_KEY_PREFIX):
+        return configured.reveal()
+    return SANDBOX_KEY
+
+
+@contextlib.asynccontextmanager
+async def open_session(options: Options) -> AsyncIterator[Session]:
+    out, err = Console(highlight=False), Console(stderr=True, highlight=False)
+    if not options.sandbox:
+        executor = Executor(api_key=options.api_key, me_policy="auto", wait_policy=CLI_WAIT_POLICY)
+        session = Session(executor, None, out, err, options.as_json, executor.client.base_url)
+        try:
+            yield session
+        finally:
+            await session.aclose()
+        return
+    from kp_tools.cli import saved_sandbox
+
+    path = saved_sandbox.state_path()
+    with saved_sandbox.saved_sandbox(path) as sandbox:
+        executor = Executor.for_sandbox(
+            sandbox,
+            api_key=sandbox_key(options.api_key, os.environ),
+            me_policy="auto",
+            wait_policy=CLI_WAIT_POLICY,
+        )
+        session = Session(executor, sandbox, out, err, options.as_json, f"sandbox ({path})")
+        try:
+            yield session
+        finally:
+            await session.aclose()
+
+
+def run_command(options: Options, body: Callable[[Session], Awaitable[int]]) -> None:
+    """Run one command's body in a session and exit with the code it returns."""
+
+    async def main() -> int:
+        async with open_session(options) as session:
+            return await body(session)
+
+    try:
+        code = asyncio.run(main())
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        code = 130
+    raise typer.Exit(code)
+
+
+def base_url_note() -> str:
+    return f"{ENV_BASE_URL}={os.environ.get(ENV_BASE_URL, '(default)')}"
