@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from kp_tools.cli.options import ApiKeyOption, JsonOption, SandboxOption
-from kp_tools.cli.render import failed
+from kp_tools.cli.render import failed, plain
 from kp_tools.cli.session import Options, Session, run_command
 
 
@@ -44,14 +45,17 @@ def show_catalog(session: Session, data: dict[str, Any]) -> None:
         types.add_column(column, overflow="fold")
     for entry in data.get("content_types") or []:
         types.add_row(
-            f"[bold]{entry['type']}[/bold]"
-            + "".join(f"\n[dim]alias {a}[/dim]" for a in entry.get("legacy_aliases") or []),
-            str(entry.get("label") or ""),
-            ", ".join(entry.get("aspect_ratios") or _model_values(entry, "aspect_ratios")),
-            _qualities(entry),
-            _length(entry),
-            _options(entry),
-            _credits(entry),
+            plain(
+                "\n".join(
+                    [entry["type"], *(f"alias {a}" for a in entry.get("legacy_aliases") or [])]
+                )
+            ),
+            plain(entry.get("label")),
+            plain(", ".join(entry.get("aspect_ratios") or _model_values(entry, "aspect_ratios"))),
+            plain(_qualities(entry)),
+            plain(_length(entry)),
+            plain(_options(entry)),
+            plain(_credits(entry)),
         )
     session.out.print(types)
     session.out.print("[dim]* members only. Prices are credits per creation.[/dim]")
@@ -61,7 +65,7 @@ def show_catalog(session: Session, data: dict[str, Any]) -> None:
             voices.add_column(column)
         for voice in data["voices"]:
             voices.add_row(
-                voice["voice_id"], str(voice.get("name") or ""), str(voice.get("language") or "")
+                plain(voice["voice_id"]), plain(voice.get("name")), plain(voice.get("language"))
             )
         session.out.print(voices)
     if data.get("styles"):
@@ -70,12 +74,14 @@ def show_catalog(session: Session, data: dict[str, Any]) -> None:
             styles.add_column(column, overflow="fold")
         for style in data["styles"]:
             styles.add_row(
-                style["style_id"], str(style.get("name") or ""), ", ".join(style.get("types") or [])
+                plain(style["style_id"]),
+                plain(style.get("name")),
+                plain(", ".join(style.get("types") or [])),
             )
         session.out.print(styles)
     if data.get("languages"):
         codes = ", ".join(f"{lang['code']} ({lang.get('name')})" for lang in data["languages"])
-        session.out.print(f"[bold]Languages[/bold]: {codes}")
+        session.out.print(Text.assemble(("Languages", "bold"), ": ", codes))
 
 
 def _model_values(entry: dict[str, Any], field: str) -> list[str]:

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from kp_tools.cli.agent_loop import ModelError, langchain_loop, load_model, plain_loop
 from kp_tools.cli.options import SavePreviewsOption
@@ -217,7 +218,7 @@ async def _pictures(
     table.add_column("URL" if directory is None else "saved as", overflow="fold")
     if directory is None:
         for name, url in picture_urls(detail).items():
-            table.add_row(name, url)
+            table.add_row(name, Text(url))
         console.print(table)
         console.print(
             "[dim]Sandbox URLs live in this process; keep the pictures with "
@@ -229,5 +230,5 @@ async def _pictures(
     async with httpx.AsyncClient(transport=sandbox.transport) as http:
         saved = await save_pictures(http, detail, directory)
     for item in saved:
-        table.add_row(item.name, str(item.path) if item.path else f"skipped: {item.skipped}")
+        table.add_row(item.name, Text(str(item.path) if item.path else f"skipped: {item.skipped}"))
     console.print(table)

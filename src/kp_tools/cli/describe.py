@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kp_tools.cli.schemas import EXTRAS, Target, describe
@@ -44,7 +45,7 @@ def describe_tool(
         extra = EXTRAS.get(target, "all")
         err.print(
             f"[red]--target {target.value} needs its framework:[/red] "
-            f"pip install 'kp-tools[{extra}]'"
+            + escape(f"pip install 'kp-tools[{extra}]'")
         )
         raise typer.Exit(1) from None
     err.print(f"[dim]{tool} as {target.value}: {_HOW[target]}[/dim]")

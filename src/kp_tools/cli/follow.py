@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.table import Table
+from rich.text import Text
 
 from kp_tools.cli.pictures import save_pictures
-from kp_tools.cli.render import failed, show_creation
+from kp_tools.cli.render import failed, plain, show_creation
 from kp_tools.cli.session import Session
 from kp_tools.cli.waiting import wait_for_job
 from kp_tools.outcome import Outcome
@@ -45,7 +46,7 @@ async def follow_job(
         if session.as_json:
             session.emit_json(job.payload())
         else:
-            session.out.print(f"[yellow]Still running:[/yellow] {job.next_step}")
+            session.out.print(Text.assemble(("Still running: ", "yellow"), job.next_step or ""))
         return 0
     return await show_creation_and_pictures(session, creation_id, save_previews)
 
@@ -68,7 +69,7 @@ async def show_creation_and_pictures(
         table.add_column("picture")
         table.add_column("saved as", overflow="fold")
         for item in saved:
-            where = str(item.path) if item.path else f"[yellow]skipped: {item.skipped}[/yellow]"
+            where = plain(item.path) if item.path else Text(f"skipped: {item.skipped}", "yellow")
             table.add_row(item.name, where)
         if not saved:
             table.add_row("-", "[yellow]this creation has no pictures yet[/yellow]")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from kp_tools.cli.options import ApiKeyOption, JsonOption, SandboxOption, WaitOption
 from kp_tools.cli.render import failed
@@ -42,7 +43,7 @@ def job(
             flag = " --sandbox" if session.sandbox is not None else ""
             session.out.print(f"[dim]Next:[/dim] kp-tools get {data.get('creation_id')}{flag}")
         else:
-            session.out.print(f"[dim]{outcome.next_step}[/dim]")
+            session.out.print(Text(outcome.next_step or "", style="dim"))
         return 0
 
     run_command(Options(sandbox, api_key, json), body)

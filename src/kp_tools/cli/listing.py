@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from kp_tools.cli.options import ApiKeyOption, JsonOption, SandboxOption
-from kp_tools.cli.render import failed
+from kp_tools.cli.render import failed, plain
 from kp_tools.cli.session import Options, Session, run_command
 
 
@@ -61,12 +62,12 @@ def list_creations(
             status_text = str(item.get("status"))
             colour = {"ready": "green", "failed": "red"}.get(status_text, "yellow")
             table.add_row(
-                str(item.get("creation_id")),
-                str(item.get("type")),
-                f"[{colour}]{status_text}[/{colour}]",
-                str(item.get("title") or ""),
-                str(item.get("created_at") or ""),
-                str(item.get("main_url") or ""),
+                plain(item.get("creation_id")),
+                plain(item.get("type")),
+                Text(status_text, style=colour),
+                plain(item.get("title")),
+                plain(item.get("created_at")),
+                plain(item.get("main_url")),
             )
         if items:
             session.out.print(table)

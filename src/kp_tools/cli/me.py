@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from kp_tools.cli.options import ApiKeyOption, JsonOption, SandboxOption
-from kp_tools.cli.render import failed
+from kp_tools.cli.render import failed, plain
 from kp_tools.cli.session import Options, Session, run_command
 
 
@@ -31,12 +32,12 @@ async def _me(session: Session) -> int:
     table.add_row("key", session.key.prefix if session.key else "(none)")
     for field in ("name", "email", "plan", "user_id"):
         if data.get(field) is not None:
-            table.add_row(field, str(data[field]))
+            table.add_row(field, plain(data[field]))
     can = data.get("can_manage_creations")
     table.add_row("can create", "[green]yes[/green]" if can else "[red]no[/red]")
     credits = data.get("credits")
-    table.add_row("credits", f"[green]{credits}[/green]" if credits else f"[red]{credits}[/red]")
-    table.add_row("api", session.where)
+    table.add_row("credits", Text(str(credits), style="green" if credits else "red"))
+    table.add_row("api", plain(session.where))
     stop = str(outcome.next_step or "").startswith("STOP")
     session.out.print(
         Panel(
@@ -47,5 +48,5 @@ async def _me(session: Session) -> int:
         )
     )
     if outcome.next_step:
-        session.out.print(("[red]" if stop else "[dim]") + outcome.next_step.replace("[", "\\["))
+        session.out.print(Text(outcome.next_step, style="red" if stop else "dim"))
     return 0

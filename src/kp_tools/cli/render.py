@@ -18,7 +18,12 @@ from rich.text import Text
 from kp_tools.cli.session import Session
 from kp_tools.outcome import Outcome
 
-__all__ = ["cli_hint", "failed", "show_creation", "show_me_line", "show_outcome"]
+__all__ = ["cli_hint", "failed", "plain", "show_creation", "show_me_line", "show_outcome"]
+
+
+def plain(value: object) -> Text:
+    """A table cell or line of data: shown as is, never read as rich markup."""
+    return Text("" if value is None else str(value))
 
 
 def failed(session: Session, outcome: Outcome) -> int:
@@ -47,7 +52,7 @@ def failed(session: Session, outcome: Outcome) -> int:
         table.add_column("allowed", overflow="fold")
         for problem in error.problems:
             allowed = ", ".join(str(a) for a in problem.allowed) if problem.allowed else ""
-            table.add_row(problem.field, problem.problem, allowed)
+            table.add_row(plain(problem.field), plain(problem.problem), plain(allowed))
         parts += [Text(""), table]
     title = f"[bold]{outcome.tool} failed: {error.code.value}[/bold]"
     session.err.print(Panel(Group(*parts), title=title, title_align="left", border_style="red"))
@@ -113,15 +118,15 @@ def show_creation(console: Console, detail: Mapping[str, Any]) -> None:
     info = Table.grid(padding=(0, 2))
     info.add_column(style="bold")
     info.add_column(overflow="fold")
-    info.add_row("title", str(detail.get("title")))
+    info.add_row("title", plain(detail.get("title")))
     info.add_row("status", _status(str(detail.get("status"))))
     for label, key in (("main", "main_url"), ("cover", "thumbnail_url")):
         if detail.get(key):
-            info.add_row(label, str(detail[key]))
+            info.add_row(label, plain(detail[key]))
     for artifact in detail.get("artifacts") or []:
         if artifact.get("url") not in (detail.get("main_url"), detail.get("thumbnail_url")):
-            info.add_row(str(artifact.get("kind")), str(artifact.get("url")))
-    info.add_row("created", str(detail.get("created_at")))
+            info.add_row(plain(artifact.get("kind")), plain(artifact.get("url")))
+    info.add_row("created", plain(detail.get("created_at")))
     parts: list[Any] = [info]
     scenes = detail.get("scenes") or []
     if scenes:
@@ -132,22 +137,25 @@ def show_creation(console: Console, detail: Mapping[str, Any]) -> None:
         table.add_column("picture", overflow="fold", ratio=2)
         for scene in scenes:
             table.add_row(
-                str(scene.get("scene_id")),
-                str(scene.get("revision", "")),
-                str(scene.get("narration_text") or ""),
-                str(scene.get("image_url") or ""),
+                plain(scene.get("scene_id")),
+                plain(scene.get("revision", "")),
+                plain(scene.get("narration_text")),
+                plain(scene.get("image_url")),
             )
         parts += [Text(""), table]
     actions = detail.get("editable_actions") or []
     if actions and scenes:
+        command = f"kp-tools edit-scene {detail.get('creation_id')} {scenes[0].get('scene_id')}"
         parts.append(
-            Text.from_markup(
-                f"\n[dim]Edit a scene:[/dim] kp-tools edit-scene {detail.get('creation_id')} "
-                f"{scenes[0].get('scene_id')} --narration '...'   [dim](or --regenerate)[/dim]"
+            Text.assemble(
+                ("\nEdit a scene: ", "dim"),
+                f"{command} --narration '...'",
+                ("   (or --regenerate)", "dim"),
             )
         )
     title = (
-        f"[bold]Creation {detail.get('creation_id')}[/bold] · {detail.get('type')} · "
+        f"[bold]Creation {escape(str(detail.get('creation_id')))}[/bold] · "
+        f"{escape(str(detail.get('type')))} · "
         f"{_status(str(detail.get('status')))}"
     )
     console.print(Panel(Group(*parts), title=title, title_align="left", border_style="cyan"))
@@ -155,4 +163,4 @@ def show_creation(console: Console, detail: Mapping[str, Any]) -> None:
 
 def _status(status: str) -> str:
     colour = {"ready": "green", "failed": "red", "succeeded": "green"}.get(status, "yellow")
-    return f"[{colour}]{status}[/{colour}]"
+    return f"[{colour}]{escape(status)}[/{colour}]"
