@@ -7,7 +7,9 @@ Layers, outermost first:
    (MCP hosts, CLIs, servers) are not browser requests and pass.
 2. Starlette's ``CORSMiddleware`` for the allowed origins, exposing ``Mcp-Session-Id``.
 3. The SDK's streamable HTTP app, with DNS-rebinding protection on (``Host`` must be one of
-   :attr:`HttpSettings.allowed_hosts`, else 421) and a request body limit (413).
+   :attr:`HttpSettings.allowed_hosts`, else 421) and a request body limit (413), wrapped in
+   :class:`ErrorEchoFilter`: the SDK's 4xx answers to malformed JSON-RPC quote the request back
+   (pydantic's ``input_value=...``), which could include the caller's key; that quote is removed.
 
 Keys are per call (the ``api_key`` argument) or per HTTP request (the ``X-KGP-Api-Key``
 header); the server keeps no key on the session, so one server serves many users.
@@ -31,15 +33,17 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kp_tools import __version__
+from kp_tools.keys import redact
 from kp_tools.mcp.server import KPainterServer
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "ENV_ALLOWED_ORIGINS",
     "MCP_PATH",
+    "ErrorEchoFilter",
     "HttpSettings",
     "OriginAllowList",
     "allowed_origins_from_env",
@@ -124,6 +128,60 @@ class OriginAllowList:
         await self.app(scope, receive, send)
 
 
+_ECHOED_INPUT: Final = re.compile(rb"input_value=.*?, input_type=", re.DOTALL)
+_MAX_ERROR_BODY: Final = 256 * 1024
+
+
+class ErrorEchoFilter:
+    """Remove request content quoted back in JSON error answers (status 400 and up).
+
+    The SDK answers a JSON-RPC message it cannot validate with pydantic's error text, which
+    quotes the input (``input_value={... 'api_key': '...'}``, truncated in the middle, so the end
+    of a key survives). Error answers are small: the body is held, the quotes are replaced, any
+    key-shaped text is redacted, and the length is fixed. Other answers (SSE streams, results)
+    pass untouched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+        chunks: list[bytes] = []
+
+        async def filtered(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                types = [v for k, v in message.get("headers", []) if k.lower() == b"content-type"]
+                is_json = bool(types) and types[0].startswith(b"application/json")
+                if message["status"] >= 400 and is_json:
+                    held = message
+                    return
+            elif held is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                size = sum(map(len, chunks))
+                if message.get("more_body", False) and size <= _MAX_ERROR_BODY:
+                    return
+                body = _without_echo(b"".join(chunks))
+                headers = [(k, v) for k, v in held["headers"] if k.lower() != b"content-length"]
+                headers.append((b"content-length", str(len(body)).encode()))
+                start, held = {**held, "headers": headers}, None
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        await self.app(scope, receive, filtered)
+
+
+def _without_echo(body: bytes) -> bytes:
+    cleaned = _ECHOED_INPUT.sub(b"input_value=(not shown), input_type=", body)
+    return redact(cleaned.decode("utf-8", errors="replace")).encode()
+
+
 async def _health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "server": "kp-mcp", "version": __version__})
 
@@ -173,7 +231,7 @@ def build_http_app(
             )
         )
     return Starlette(
-        routes=[Route("/healthz", _health), Mount("/", app=mcp_app)],
+        routes=[Route("/healthz", _health), Mount("/", app=ErrorEchoFilter(mcp_app))],
         middleware=middleware,
         lifespan=lifespan,
     )
