@@ -13,7 +13,7 @@ After changing a notebook or what it shows, refresh the saved outputs with::
 
 from __future__ import annotations
 
-import copy
+import asyncio
 import json
 import os
 import re
@@ -64,15 +64,36 @@ def test_there_are_notebooks_for_each_framework() -> None:
     assert {"langchain_agent", "llamaindex_agent", "mcp_client"} <= names
 
 
+@pytest.fixture(scope="module")
+def executed(kernel_specs: KernelSpecManager) -> dict[Path, tuple[Any, float]]:
+    """Every notebook, executed at once (one kernel each): fresh copy and seconds taken."""
+
+    async def run(path: Path) -> tuple[Any, float]:
+        fresh = nbformat.read(path, as_version=4)
+        started = time.monotonic()
+        manager = AsyncKernelManager(kernel_name=KERNEL, kernel_spec_manager=kernel_specs)
+        client = NotebookClient(
+            fresh,
+            km=manager,
+            timeout=60,
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        await client.async_execute()
+        return fresh, time.monotonic() - started
+
+    async def run_all() -> list[tuple[Any, float]]:
+        return list(await asyncio.gather(*(run(path) for path in NOTEBOOKS)))
+
+    return dict(zip(NOTEBOOKS, asyncio.run(run_all()), strict=True))
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_shows_what_is_committed(
-    path: Path, kernel_specs: KernelSpecManager
+    path: Path, executed: dict[Path, tuple[Any, float]]
 ) -> None:
     committed = nbformat.read(path, as_version=4)
-    fresh = copy.deepcopy(committed)
-    started = time.monotonic()
-    execute(fresh, path.parent, kernel_specs)
-    took = time.monotonic() - started
+    fresh, took = executed[path]
 
     errors = [o for cell in code_cells(fresh) for o in cell.outputs if o.output_type == "error"]
     assert not errors, errors[0]
@@ -90,18 +111,6 @@ def test_notebook_runs_and_shows_what_is_committed(
             "If the change is intended: KP_UPDATE_NOTEBOOKS=1 .venv/bin/pytest "
             "tests/test_notebooks.py"
         )
-
-
-def execute(notebook: Any, cwd: Path, specs: KernelSpecManager) -> None:
-    manager = AsyncKernelManager(kernel_name=KERNEL, kernel_spec_manager=specs)
-    client = NotebookClient(
-        notebook,
-        km=manager,
-        timeout=60,
-        record_timing=False,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    client.execute()
 
 
 def code_cells(notebook: Any) -> Iterator[Any]:

@@ -181,3 +181,11 @@ def test_text_from_the_api_is_shown_as_is_never_as_markup(cli: Cli, fast_sandbox
     assert "[red]Brackets[/red] stay visible" in listed.output
     shown = cli("get", "1", "--sandbox")
     assert "[red]Brackets[/red] stay visible" in shown.output
+
+
+def test_the_cli_loads_no_framework_until_a_command_needs_one() -> None:
+    from tests.test_import_cost import FRAMEWORKS, modules_loaded_by
+
+    loaded = modules_loaded_by("from kp_tools.cli import app")
+    assert "typer" in loaded and "rich" in loaded
+    assert loaded.isdisjoint(FRAMEWORKS)
