@@ -12,18 +12,20 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kp_tools import __version__
-from kp_tools.executor import Executor
 from kp_tools.keys import resolve_api_key
 
 if TYPE_CHECKING:
+    from kp_tools.executor import Executor
     from kp_tools.mcp.server import KPainterServer
+    from kp_tools.outcome import Outcome
+    from kp_tools.specs import ToolSpec
 
 __all__ = ["SANDBOX_DEFAULT_KEY", "Transport", "app", "main", "make_executor"]
 
@@ -53,6 +55,8 @@ def make_executor(
     In sandbox mode ``kgp_sandbox_member`` is the key when none is configured
     (``PARTNER_MCP_DEFAULT_API_KEY``, ``KGP_API_KEY``), so anyone can try it with no account.
     """
+    from kp_tools.executor import Executor
+
     environ = os.environ if env is None else env
     if not sandbox:
         return Executor(env=env)
@@ -71,6 +75,38 @@ def make_executor(
         api_key=None if configured is not None else SANDBOX_DEFAULT_KEY,
         env=environ,
     )
+
+
+class DeferredExecutor:
+    """Stands in for the executor until a call needs it, then builds it once with ``build``.
+
+    Hosts spawn a stdio server often (at every start, per project, per chat) and list its tools
+    far more often than they call one. The tool list needs only the specs; the executor brings
+    the HTTP client stack (httpx, tenacity) and, with ``--sandbox``, the emulator, which together
+    made cold start about a fifth slower. They now load on the first call or resource read.
+    """
+
+    def __init__(self, build: Callable[[], Executor]) -> None:
+        from kp_tools.specs import SPECS
+
+        self._build = build
+        self._executor: Executor | None = None
+        self.specs: Mapping[str, ToolSpec[Any, Any]] = SPECS
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            self._executor = self._build()
+        return self._executor
+
+    async def run(
+        self, tool: str, arguments: Mapping[str, Any] | None = None, **options: Any
+    ) -> Outcome:
+        return await self.executor.run(tool, arguments, **options)
+
+    async def aclose(self) -> None:
+        if self._executor is not None:
+            await self._executor.aclose()
 
 
 app = typer.Typer(
@@ -128,17 +164,21 @@ def serve(
         typer.echo("kp-mcp needs the MCP SDK: pip install 'kp-tools[mcp]'", err=True)
         raise typer.Exit(1) from None
     from kp_tools.mcp.logs import configure_logging
+    from kp_tools.state import ENV_STATE_URL
 
     configure_logging(log_level.value)
+    if transport is Transport.STDIO and not os.environ.get(ENV_STATE_URL):
+        # Nothing to check at start-up (no shared store to ping): build on the first call.
+        deferred = DeferredExecutor(lambda: make_executor(sandbox=sandbox, job_seconds=job_seconds))
+        _serve_stdio_now(build_server(deferred), deferred)
+        return
     executor = make_executor(sandbox=sandbox, job_seconds=job_seconds)
     _require_reachable_state_store(executor)
     if transport is Transport.HTTP and not sandbox and host not in _LOOPBACK:
         _warn_about_a_shared_default_key()
     server = build_server(executor)
     if transport is Transport.STDIO:
-        import anyio
-
-        anyio.run(_serve_stdio, server, executor)
+        _serve_stdio_now(server, executor)
         return
 
     import uvicorn
@@ -172,7 +212,13 @@ def serve(
     )
 
 
-async def _serve_stdio(server: KPainterServer, executor: Executor) -> None:
+def _serve_stdio_now(server: KPainterServer, executor: Executor | DeferredExecutor) -> None:
+    import anyio
+
+    anyio.run(_serve_stdio, server, executor)
+
+
+async def _serve_stdio(server: KPainterServer, executor: Executor | DeferredExecutor) -> None:
     from mcp.server.stdio import stdio_server
 
     try:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server import ServerRequestContext
 from mcp.shared.exceptions import MCPError
@@ -36,12 +36,14 @@ from mcp.types import (
 )
 
 from kp_tools.errors import ErrorCode
-from kp_tools.executor import Executor, MePolicy
 from kp_tools.guide import INSTRUCTIONS
 from kp_tools.inferred import LEGACY_TYPE_ALIASES
 from kp_tools.mcp.keys import header_api_key
 from kp_tools.models import Catalog
 from kp_tools.outcome import Outcome
+
+if TYPE_CHECKING:
+    from kp_tools.mcp.server import ToolRunner
 
 __all__ = ["RESOURCES", "TEMPLATES", "ResourceHandlers", "ResourceView", "content_types"]
 
@@ -139,7 +141,7 @@ GUIDE = Resource(
 class ResourceHandlers:
     """``resources/list``, ``resources/templates/list`` and ``resources/read``."""
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: ToolRunner) -> None:
         self.executor = executor
         self.resources = [view for view in RESOURCES if view.tool in executor.specs]
         self.templates = [view for view in TEMPLATES if view.tool in executor.specs]
@@ -183,6 +185,9 @@ class ResourceHandlers:
             return _contents(uri, INSTRUCTIONS, "text/markdown")
         view, variables = self._route(uri)
         arguments = {**view.arguments, **variables}
+        # Imported here: the executor (and its HTTP stack) loads when a call first needs it.
+        from kp_tools.executor import MePolicy
+
         outcome = await self.executor.run(
             view.tool, arguments, api_key=header_api_key(ctx), me_policy=MePolicy.OFF
         )

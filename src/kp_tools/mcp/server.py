@@ -12,25 +12,48 @@ per-request envelope and the 2025-11-25 ``initialize`` handshake).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mcp.server import Server
 
 from kp_tools import __version__
-from kp_tools.executor import Executor
 from kp_tools.guide import INSTRUCTIONS
 from kp_tools.mcp.prompts import PromptHandlers
 from kp_tools.mcp.resources import ResourceHandlers
 from kp_tools.mcp.tools import ToolHandlers
 
-__all__ = ["SERVER_NAME", "KPainterServer", "build_server"]
+if TYPE_CHECKING:  # not imported at run time: listing tools needs no HTTP client stack
+    from kp_tools.executor import ProgressCallback
+    from kp_tools.outcome import Outcome
+    from kp_tools.specs import ToolSpec
+
+__all__ = ["SERVER_NAME", "KPainterServer", "ToolRunner", "build_server"]
 
 SERVER_NAME = "kpainter"
 
 KPainterServer = Server[dict[str, Any]]
 
 
-def build_server(executor: Executor, *, name: str = SERVER_NAME) -> KPainterServer:
+class ToolRunner(Protocol):
+    """What the MCP handlers need of an :class:`~kp_tools.executor.Executor`: its specs, and
+    ``run``. ``kp-mcp`` over stdio passes a stand-in that builds the executor on first use."""
+
+    @property
+    def specs(self) -> Mapping[str, ToolSpec[Any, Any]]: ...
+
+    async def run(
+        self,
+        tool: str,
+        arguments: Mapping[str, Any] | None = None,
+        *,
+        api_key: str | None = None,
+        progress: ProgressCallback | None = None,
+        me_policy: str | None = None,
+    ) -> Outcome: ...
+
+
+def build_server(executor: ToolRunner, *, name: str = SERVER_NAME) -> KPainterServer:
     """An MCP server for every spec ``executor`` runs. The caller owns (and closes) ``executor``."""
     tools = ToolHandlers(executor)
     resources = ResourceHandlers(executor)

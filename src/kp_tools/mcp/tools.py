@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from mcp.server import ServerRequestContext
 from mcp.types import (
@@ -33,11 +33,13 @@ from mcp.types import (
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
-from kp_tools.executor import Executor
 from kp_tools.mcp.keys import API_KEY_ARGUMENT, header_api_key
 from kp_tools.mcp.progress import ProgressRelay
 from kp_tools.outcome import Outcome, OutcomeError
 from kp_tools.specs import ToolSpec
+
+if TYPE_CHECKING:
+    from kp_tools.mcp.server import ToolRunner
 
 __all__ = [
     "API_KEY_PROPERTY",
@@ -70,29 +72,79 @@ def tool_input_schema(spec: AnySpec) -> dict[str, Any]:
     return schema
 
 
+_DOC = "The outcome of {tool}: its result, or why it failed."
+_OK = "True when the call succeeded."
+_RESULT = "What the tool returned (a failed job also carries it)."
+_ERROR = "Why the call failed and what to do; only when ok is false."
+_NEXT_STEP = "What to do next."
+
+
 @cache
 def outcome_model(spec: AnySpec) -> type[BaseModel]:
     """The pydantic model of this tool's structured content (:meth:`Outcome.payload`)."""
     output: type[BaseModel] = spec.output_model
     model: type[BaseModel] = create_model(
         f"{output.__name__}Outcome",
-        __doc__=f"The outcome of {spec.name}: its result, or why it failed.",
-        ok=(bool, Field(description="True when the call succeeded.")),
-        result=(
-            cast("Any", output | None),
-            Field(None, description="What the tool returned (a failed job also carries it)."),
-        ),
-        error=(
-            OutcomeError | None,
-            Field(None, description="Why the call failed and what to do; only when ok is false."),
-        ),
-        next_step=(str | None, Field(None, description="What to do next.")),
+        __doc__=_DOC.format(tool=spec.name),
+        ok=(bool, Field(description=_OK)),
+        result=(cast("Any", output | None), Field(None, description=_RESULT)),
+        error=(OutcomeError | None, Field(None, description=_ERROR)),
+        next_step=(str | None, Field(None, description=_NEXT_STEP)),
     )
     return model
 
 
 def tool_output_schema(spec: AnySpec) -> dict[str, Any]:
-    return outcome_model(spec).model_json_schema(mode="serialization")
+    """The JSON schema of :func:`outcome_model`, assembled from the output model's schema and
+    :class:`OutcomeError`'s (generated once) instead of generated for a new model per tool.
+
+    The document is the one pydantic generates for ``outcome_model(spec)``; assembling it takes
+    half the time, and ``kp-mcp`` builds one per tool before it can answer ``tools/list``. When
+    two different models share a name (pydantic would then qualify them), it falls back to
+    generating.
+    """
+    output = spec.output_model
+    name = output.__name__
+    result = output.model_json_schema(mode="serialization")
+    defs: dict[str, Any] = result.pop("$defs", {})
+    error, error_defs = _outcome_error_schema()
+    for def_name, schema in {**error_defs, "OutcomeError": error, name: result}.items():
+        if defs.setdefault(def_name, schema) != schema:
+            return outcome_model(spec).model_json_schema(mode="serialization")
+    return copy.deepcopy(
+        {
+            "$defs": dict(sorted(defs.items())),
+            "description": _DOC.format(tool=spec.name),
+            "properties": {
+                "ok": {"description": _OK, "title": "Ok", "type": "boolean"},
+                "result": {
+                    "anyOf": [{"$ref": f"#/$defs/{name}"}, {"type": "null"}],
+                    "default": None,
+                    "description": _RESULT,
+                },
+                "error": {
+                    "anyOf": [{"$ref": "#/$defs/OutcomeError"}, {"type": "null"}],
+                    "default": None,
+                    "description": _ERROR,
+                },
+                "next_step": {
+                    "anyOf": [{"type": "string"}, {"type": "null"}],
+                    "default": None,
+                    "description": _NEXT_STEP,
+                    "title": "Next Step",
+                },
+            },
+            "required": ["ok"],
+            "title": f"{name}Outcome",
+            "type": "object",
+        }
+    )
+
+
+@cache
+def _outcome_error_schema() -> tuple[dict[str, Any], dict[str, Any]]:
+    schema = OutcomeError.model_json_schema(mode="serialization")
+    return schema, schema.pop("$defs", {})
 
 
 def mcp_tool(spec: AnySpec) -> Tool:
@@ -130,7 +182,7 @@ def call_result(outcome: Outcome, spec: AnySpec | None = None) -> CallToolResult
 class ToolHandlers:
     """``tools/list`` and ``tools/call`` for every spec the executor runs."""
 
-    def __init__(self, executor: Executor) -> None:
+    def __init__(self, executor: ToolRunner) -> None:
         self.executor = executor
         self.specs: Mapping[str, AnySpec] = executor.specs
         self.tools: dict[str, Tool] = {name: mcp_tool(spec) for name, spec in self.specs.items()}

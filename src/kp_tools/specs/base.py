@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from kp_tools.client import KPainterClient
-from kp_tools.keys import ApiKey
-from kp_tools.models import Catalog, JobStatus
+from kp_tools.models import JobStatus
+
+if TYPE_CHECKING:  # the specs are data: reading them (kp-mcp's tools/list) needs no HTTP stack
+    from kp_tools.client import KPainterClient
+    from kp_tools.keys import ApiKey
+    from kp_tools.models import Catalog
 
 __all__ = ["Effect", "NoArguments", "ToolArguments", "ToolContext", "ToolSpec", "WaitResult"]
 

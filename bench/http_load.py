@@ -1,0 +1,192 @@
+"""4. HTTP MCP throughput and latency: ``kp-mcp --transport http`` against the minimal SDK server.
+
+Both servers run as subprocesses on loopback ports at the same time (the idle one costs
+nothing). The load generator is this process: N concurrent ``mcp.Client(url)`` sessions
+(streamable HTTP, the SDK's default 2026-07-28 mode), each calling one tool in a loop for a fixed
+time: ``kp_me`` on ``kp-mcp --sandbox`` (a keyed read through the whole workflow and the
+in-process sandbox), the trivial ``ping`` on the minimal server. Levels and servers alternate
+(A B, then B A) to cancel drift. Client and servers share the machine's cores, and the SDK client
+does the same work for both (it also validates structured content against the tool's output
+schema, larger for kp-mcp), so the ratio is end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench.common import (
+    Settings,
+    free_port,
+    kp_mcp_command,
+    minimal_command,
+    proc_memory_mib,
+    reset_peak_memory,
+    server_env,
+    start_http_server,
+    stop,
+)
+from bench.report import Check, Section, Table
+from bench.stats import summarize
+
+NAME = "http"
+LEVELS = (1, 8, 32)
+LIMIT = 0.7
+KP_MCP = "kp-mcp --sandbox"
+MINIMAL = "minimal SDK server"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    label: str
+    url: str
+    tool: str
+    pid: int
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    calls: int
+    seconds: float
+    latencies_ms: list[float]
+    peak_rss_mib: float | None
+
+    @property
+    def throughput(self) -> float:
+        return self.calls / self.seconds
+
+
+async def load(target: Target, clients: int, seconds: float, *, reset_peak: bool = False) -> Load:
+    """``clients`` sessions calling ``target.tool`` back to back for ``seconds``."""
+    from mcp import Client
+
+    async with contextlib.AsyncExitStack() as stack:
+        sessions = [await stack.enter_async_context(Client(target.url)) for _ in range(clients)]
+        for session in sessions:  # warm-up: connections, the tool list (for output schemas)
+            for _ in range(3):
+                await _call(session, target.tool)
+        peak_reset = reset_peak and reset_peak_memory(target.pid)
+        latencies: list[float] = []
+        stop_at = time.perf_counter() + seconds
+
+        async def worker(session: Any) -> None:
+            while time.perf_counter() < stop_at:
+                began = time.perf_counter()
+                await _call(session, target.tool)
+                latencies.append((time.perf_counter() - began) * 1000)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(session) for session in sessions))
+        elapsed = time.perf_counter() - started
+        peak = proc_memory_mib(target.pid)["VmHWM"] if peak_reset else None
+    return Load(len(latencies), elapsed, latencies, peak)
+
+
+async def _call(session: Any, tool: str) -> None:
+    result = await session.call_tool(tool, {})
+    if result.is_error:
+        raise RuntimeError(f"{tool} failed: {result.content}")
+
+
+@contextlib.contextmanager
+def servers() -> Any:
+    """Both servers on free loopback ports, stopped on exit."""
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        kp_port, minimal_port = free_port(), free_port()
+        kp = start_http_server(
+            [*kp_mcp_command(), "--transport", "http", "--sandbox", "--port", str(kp_port)],
+            kp_port,
+            server_env(),
+        )
+        processes.append(kp)
+        minimal = start_http_server(
+            minimal_command("http", "--port", str(minimal_port)), minimal_port, server_env()
+        )
+        processes.append(minimal)
+        yield {
+            KP_MCP: Target(KP_MCP, f"http://127.0.0.1:{kp_port}/mcp", "kp_me", kp.pid),
+            MINIMAL: Target(MINIMAL, f"http://127.0.0.1:{minimal_port}/mcp", "ping", minimal.pid),
+        }
+    finally:
+        for process in processes:
+            stop(process)
+
+
+async def _measure(settings: Settings) -> dict[int, dict[str, list[Load]]]:
+    seconds = settings.seconds(6.0, 2.0)
+    rounds = settings.pick(2, 1)
+    results: dict[int, dict[str, list[Load]]] = {}
+    with servers() as targets:
+        for i in range(rounds):
+            for j, level in enumerate(LEVELS):
+                order = (KP_MCP, MINIMAL) if (i + j) % 2 == 0 else (MINIMAL, KP_MCP)
+                for label in order:
+                    run = await load(targets[label], level, seconds)
+                    results.setdefault(level, {}).setdefault(label, []).append(run)
+    return results
+
+
+def run(settings: Settings) -> Section:
+    results = asyncio.run(_measure(settings))
+    table = Table(
+        ["clients", "server", "calls/s", "p50", "p95", "p99", "throughput ratio"],
+        title="tool calls over streamable HTTP (latency in ms)",
+    )
+    section = Section(
+        name=NAME,
+        title="4. HTTP throughput and latency",
+        method=(
+            "`kp-mcp --transport http --sandbox` (tool `kp_me`) and the minimal SDK server "
+            "(tool `ping`) on loopback ports; N concurrent `mcp.Client(url)` sessions in this "
+            "process call the tool back to back for a fixed time, servers alternating."
+        ),
+        tables=[table],
+    )
+    for level, by_server in results.items():
+        merged = {label: _merge(runs) for label, runs in by_server.items()}
+        base = merged[MINIMAL].throughput
+        for label in (MINIMAL, KP_MCP):
+            run = merged[label]
+            stats = summarize(run.latencies_ms)
+            r = run.throughput / base
+            table.rows.append(
+                [
+                    str(level),
+                    label,
+                    f"{run.throughput:.0f}",
+                    f"{stats.median:.1f}",
+                    f"{stats.p95:.1f}",
+                    f"{stats.p99:.1f}",
+                    "1.00x" if label == MINIMAL else f"{r:.2f}x",
+                ]
+            )
+            section.data[f"{level}:{label}"] = {
+                "calls": run.calls,
+                "seconds": run.seconds,
+                "throughput": run.throughput,
+                "latency_ms": asdict(stats),
+            }
+        r = merged[KP_MCP].throughput / base
+        section.checks.append(
+            Check(
+                target=f"HTTP throughput, {level} client{'s' if level > 1 else ''}",
+                measured=f"{r:.2f}x ({merged[KP_MCP].throughput:.0f} vs {base:.0f} calls/s)",
+                limit=f"≥ {LIMIT}x the minimal server",
+                met=r >= LIMIT,
+            )
+        )
+    return section
+
+
+def _merge(runs: list[Load]) -> Load:
+    return Load(
+        calls=sum(r.calls for r in runs),
+        seconds=sum(r.seconds for r in runs),
+        latencies_ms=[x for r in runs for x in r.latencies_ms],
+        peak_rss_mib=None,
+    )

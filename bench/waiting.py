@@ -1,0 +1,179 @@
+"""5. Waiting on jobs: the bounded wait against fixed-interval polling.
+
+A fake clock drives both the sandbox's jobs and the waiting, so a 90 s job takes milliseconds
+and every number is exact. For each job length, the watcher starts a little after the job did
+(and lengths vary a little around the nominal one, so fixed intervals meet the end at every
+phase, not on it by luck) and counts the
+``GET /creations/jobs/{id}`` requests that reach the sandbox, and how late it noticed the end.
+
+- bounded wait: what an agent does with ``kp_get_job_status(wait_seconds=30)``, called again
+  until done (``wait_for_job`` with the executor's ``WaitPolicy``: growing intervals, then polls
+  aimed at the finish estimated from progress).
+- fixed interval: ask, sleep the interval, ask again, until done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bench.common import KEY, Settings
+from bench.report import Section, Table
+
+if TYPE_CHECKING:
+    from kp_tools.models import JobStatus
+
+NAME = "waiting"
+JOB_SECONDS = (2.0, 5.0, 15.0, 40.0, 90.0)
+INTERVALS = (1.0, 2.0, 5.0)
+RUNS = 12  # per job length, each with a job lasting 0.85-1.15x the nominal length and a watcher
+# starting 0-1 s after it (seeded, so reproducible): fixed intervals meet job ends at every phase
+WAIT_SECONDS = 30  # what the tool's next_step suggests to the model
+JOB_PATH = "/creations/jobs/"  # as the sandbox records it (under its API prefix)
+
+
+class FakeClock:
+    """A monotonic clock whose sleep only moves time forward."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    requests: int
+    delay: float  # seconds between the job's end and the moment it was seen
+
+
+Strategy = Callable[[Callable[[], Awaitable[bool]], FakeClock], Awaitable[None]]
+
+
+def fixed(interval: float) -> Strategy:
+    async def watch(done: Callable[[], Awaitable[bool]], clock: FakeClock) -> None:
+        while not await done():
+            await clock.sleep(interval)
+
+    return watch
+
+
+async def _watch_once(length: float, offset: float, strategy: str) -> Watch:
+    from kp_tools import Executor, Sandbox
+    from kp_tools.executor.waiting import wait_for_job
+    from kp_tools.inferred import JOB_TERMINAL
+    from kp_tools.keys import ApiKey
+
+    clock = FakeClock()
+    sandbox = Sandbox(job_seconds=length, clock=clock)
+    executor = Executor.for_sandbox(sandbox)
+    try:
+        assert (await executor.run("kp_me", api_key=KEY)).ok
+        created = await executor.run(
+            "kp_create_creation",
+            {"type": "slides_video", "prompt": "How vaccines work", "scene_count": 4},
+            api_key=KEY,
+        )
+        if not created.ok or created.data is None:
+            raise RuntimeError(created.text())
+        job_id = created.data["job_id"]
+        finished_at = clock.now + length
+        clock.now += offset
+        key = ApiKey(KEY)
+        before = sandbox.count("GET", JOB_PATH)
+
+        if strategy == "bounded":
+
+            def fetch() -> Awaitable[JobStatus]:
+                return executor.client.get_job(key, job_id)
+
+            while not (
+                await wait_for_job(
+                    fetch,
+                    WAIT_SECONDS,
+                    policy=executor.wait_policy,
+                    clock=clock,
+                    sleep=clock.sleep,
+                )
+            ).done:
+                pass
+        else:
+
+            async def done() -> bool:
+                job = await executor.client.get_job(key, job_id)
+                return job.status in JOB_TERMINAL
+
+            await fixed(float(strategy))(done, clock)
+        return Watch(sandbox.count("GET", JOB_PATH) - before, clock.now - finished_at)
+    finally:
+        await executor.aclose()
+
+
+async def _all() -> dict[float, dict[str, list[Watch]]]:
+    strategies = ["bounded", *(str(i) for i in INTERVALS)]
+    results: dict[float, dict[str, list[Watch]]] = {}
+    for length in JOB_SECONDS:
+        rng = random.Random(int(length * 1000))
+        draws = [(length * rng.uniform(0.85, 1.15), rng.uniform(0.0, 1.0)) for _ in range(RUNS)]
+        results[length] = {
+            strategy: [await _watch_once(real, offset, strategy) for real, offset in draws]
+            for strategy in strategies
+        }
+    return results
+
+
+def run(settings: Settings) -> Section:
+    results = asyncio.run(_all())
+    columns = ["job length", "bounded wait: requests", "noticed after"]
+    for interval in INTERVALS:
+        columns += [f"every {interval:.0f} s: requests", "noticed after"]
+    table = Table(columns, title=f"mean of {RUNS} runs per job length")
+    section = Section(
+        name=NAME,
+        title="5. Waiting on jobs",
+        method=(
+            "Sandbox jobs of several lengths on a fake clock (exact and instant). Bounded wait: "
+            f"`kp_get_job_status(wait_seconds={WAIT_SECONDS})` repeated until done, i.e. "
+            "`wait_for_job` with the executor's `WaitPolicy`. Fixed interval: ask, sleep, ask. "
+            "Requests are `GET /creations/jobs/{id}` that reached the sandbox; *noticed after* is "
+            "the time from the job's end to the answer that showed it. Each length is run "
+            f"{RUNS} times, the job lasting 0.85 to 1.15x its nominal length and the watcher "
+            "starting 0 to 1 s after it (seeded draws; means shown)."
+        ),
+        tables=[table],
+    )
+    totals: dict[str, list[float]] = {}
+    for length, by_strategy in results.items():
+        row = [f"~{length:.0f} s"]
+        for strategy, watches in by_strategy.items():
+            requests = statistics.fmean(w.requests for w in watches)
+            delay = statistics.fmean(w.delay for w in watches)
+            row += [f"{requests:.1f}", f"{delay:.2f} s"]
+            totals.setdefault(f"{strategy}:requests", []).append(requests)
+            totals.setdefault(f"{strategy}:delay", []).append(delay)
+            section.data[f"{length:g}s:{strategy}"] = {
+                "requests": [w.requests for w in watches],
+                "delay_s": [w.delay for w in watches],
+            }
+        table.rows.append(row)
+    bounded_requests = sum(totals["bounded:requests"])
+    bounded_delay = statistics.fmean(totals["bounded:delay"])
+    for interval in INTERVALS:
+        requests = sum(totals[f"{interval}:requests"])
+        delay = statistics.fmean(totals[f"{interval}:delay"])
+        section.notes.append(
+            f"Over these job lengths the bounded wait sends {bounded_requests:.0f} requests and "
+            f"notices the end {bounded_delay:.2f} s late on average; polling every "
+            f"{interval:.0f} s sends {requests:.0f} ({requests / bounded_requests:.1f}x) and is "
+            f"{delay:.2f} s late."
+        )
+    return section
