@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -109,6 +110,42 @@ def test_without_langchain_the_planner_drives_the_executor(
     assert result.exit_code == 0, result.output
     assert "LangChain is not installed" in result.output
     assert len(shown_calls(result.output)) == len(CALLS)
+
+
+def test_a_configured_model_runs_the_same_loop(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--model goes through init_chat_model; here it returns the scripted model (no network)."""
+    pytest.importorskip("langchain")
+    import langchain.chat_models
+
+    from kp_tools.cli.scripted.for_langchain import ScriptedChatModel
+
+    asked: list[tuple[str, dict[str, object]]] = []
+
+    def init_chat_model(spec: str, **kwargs: object) -> ScriptedChatModel:
+        asked.append((spec, kwargs))
+        return ScriptedChatModel()
+
+    monkeypatch.setattr(langchain.chat_models, "init_chat_model", init_chat_model)
+    result = cli("demo", "--model", "openai:gpt-4.1-mini", "--job-seconds", "0")
+    assert result.exit_code == 0, result.output
+    assert asked == [("openai:gpt-4.1-mini", {"temperature": 0})]
+    assert "Agent: a LangChain agent (openai:gpt-4.1-mini)" in result.output
+    assert len(shown_calls(result.output)) == len(CALLS)
+
+
+def test_a_model_failing_mid_run_is_reported_not_a_traceback(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kp_tools.cli.scripted.for_langchain import ScriptedChatModel
+
+    class Failing(ScriptedChatModel):
+        def _generate(self, *args: object, **kwargs: object) -> NoReturn:
+            raise RuntimeError("Error code: 401 - invalid x-api-key")
+
+    monkeypatch.setattr(demo_module, "load_model", lambda spec, planner: Failing())
+    result = cli("demo", "--model", "anthropic:claude-sonnet-4-5", "--job-seconds", "0")
+    assert result.exit_code == 1
+    assert "failed during the run: RuntimeError: Error code: 401" in " ".join(lines(result.stderr))
 
 
 @pytest.mark.slow

@@ -107,10 +107,11 @@ async def langchain_loop(
         for call in calls:
             events.calling(call["name"], call["args"])
             tool = tools.get(call["name"])
-            if tool is None:
-                unknown = executor.run(call["name"], call["args"], api_key=api_key)
-                text = (await unknown).text()  # the executor's unknown_tool outcome
-                result: BaseMessage = ToolMessage(text, tool_call_id=call["id"], status="error")
+            if tool is None:  # a real model may invent one: answer with the unknown_tool outcome
+                unknown = await executor.run(call["name"], call["args"], api_key=api_key)
+                result: BaseMessage = ToolMessage(
+                    unknown.text(), tool_call_id=call["id"], status="error"
+                )
             else:
                 result = await tool.ainvoke({**call, "type": "tool_call"}, config=config)
             messages.append(result)

@@ -95,10 +95,13 @@ class Screen:
         if self._bar is not None:
             self._bar.update(progress, total, message)
 
-    def returned(self, tool: str, payload: Mapping[str, Any]) -> None:
+    def close(self) -> None:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+
+    def returned(self, tool: str, payload: Mapping[str, Any]) -> None:
+        self.close()
         if payload.get("ok"):
             result = payload.get("result") or {}
             if tool == "kp_get_creation":
@@ -185,7 +188,14 @@ async def _run(
             )
             answer = await plain_loop(planner, executor, api_key, screen)
         else:
-            answer = await langchain_loop(model, executor, api_key, planner.request(), screen)
+            try:
+                answer = await langchain_loop(model, executor, api_key, planner.request(), screen)
+            except Exception as error:
+                if model_spec is None:
+                    raise
+                raise ModelError(
+                    f"--model {model_spec} failed during the run: {type(error).__name__}: {error}"
+                ) from None
         console.print(
             Panel(
                 escape(answer),
@@ -196,6 +206,7 @@ async def _run(
         )
         await _pictures(console, sandbox, screen.detail, save_previews)
     finally:
+        screen.close()
         await executor.aclose()
     seconds = time.perf_counter() - started
     console.print(

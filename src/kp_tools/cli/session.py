@@ -24,7 +24,6 @@ import httpx
 import typer
 from rich.console import Console
 
-from kp_tools.client import ENV_BASE_URL
 from kp_tools.executor import Executor, ProgressCallback, WaitPolicy
 from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.outcome import Outcome
@@ -146,7 +145,3 @@ def run_command(options: Options, body: Callable[[Session], Awaitable[int]]) -> 
         print("Interrupted.", file=sys.stderr)
         code = 130
     raise typer.Exit(code)
-
-
-def base_url_note() -> str:
-    return f"{ENV_BASE_URL}={os.environ.get(ENV_BASE_URL, '(default)')}"
