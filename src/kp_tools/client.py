@@ -50,7 +50,9 @@ __all__ = ["ENV_BASE_URL", "KPainterClient"]
 ENV_BASE_URL: Final = "KGP_BASE_URL"
 KEY_HEADER: Final = "X-KGP-Api-Key"
 DEFAULT_TIMEOUT: Final = 30.0
-DEFAULT_MAX_RESPONSE_BYTES: Final = 16 * 1024 * 1024
+DEFAULT_MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024  # answers are KB; refuse anything absurd
+MAX_ERROR_MESSAGE: Final = 500  # characters of an upstream error message passed on
+MAX_PROBLEMS: Final = 20
 
 logger = logging.getLogger("kp_tools.client")
 install_log_redaction()
@@ -279,11 +281,13 @@ def _error_from_response(
     elif isinstance(detail, str):
         message = detail
     elif isinstance(detail, list):
-        problems = [_problem_from_fastapi(item) for item in detail if isinstance(item, dict)]
+        items = [item for item in detail[:MAX_PROBLEMS] if isinstance(item, dict)]
+        problems = [_problem_from_fastapi(item) for item in items]
     if message is None and isinstance(payload, dict):
         message = _str_or_none(payload.get("message")) or _str_or_none(payload.get("error"))
         detail_code = detail_code or _str_or_none(payload.get("code"))
 
+    message = _clipped(message)
     code = ERROR_CODE_BY_DETAIL.get(detail_code or "") or ERROR_CODE_BY_STATUS.get(status)
     if code is None:
         code = ErrorCode.UPSTREAM_UNAVAILABLE if status >= 500 else ErrorCode.UPSTREAM_ERROR
@@ -302,9 +306,9 @@ def _problem_from_fastapi(item: Mapping[str, Any]) -> FieldProblem:
     loc = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path")]
     allowed = item.get("ctx", {}).get("allowed") if isinstance(item.get("ctx"), dict) else None
     return FieldProblem(
-        field=".".join(loc) or "request",
-        problem=redact(str(item.get("msg", "invalid value"))),
-        allowed=allowed if isinstance(allowed, list) else None,
+        field=_clipped(".".join(loc)) or "request",
+        problem=redact(_clipped(str(item.get("msg", "invalid value"))) or "invalid value"),
+        allowed=allowed[:MAX_PROBLEMS] if isinstance(allowed, list) else None,
     )
 
 
@@ -321,6 +325,13 @@ def _retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
+
+
+def _clipped(text: str | None) -> str | None:
+    """An upstream text cut to a length a model can use (a runaway message stays bounded)."""
+    if text is None or len(text) <= MAX_ERROR_MESSAGE:
+        return text
+    return text[:MAX_ERROR_MESSAGE] + "…"
 
 
 def _str_or_none(value: object) -> str | None:

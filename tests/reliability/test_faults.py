@@ -587,3 +587,66 @@ async def test_over_tcp_a_create_that_never_connected_is_retried_and_not_locked(
     assert created.ok, created.error
     assert sandbox.count("POST", "/creations") == 1
     await executor.aclose()
+
+
+# -- answers too large for a model ----------------------------------------------------------------
+
+
+def answering_with(handler: Any) -> Executor:
+    client = KPainterClient(
+        "https://kp.test/openapi/v1", transport=httpx.MockTransport(handler), retry=FAST
+    )
+    return Executor(client, env={}, me_policy="off")
+
+
+async def test_a_padded_answer_is_trimmed_to_the_fields_the_tool_declares() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        me = {"user_id": 7, "credits": 50, "can_manage_creations": True, "junk": "x" * 600_000}
+        return httpx.Response(200, json=me)
+
+    outcome = await answering_with(handle).run("kp_me", api_key=MEMBER)
+
+    assert outcome.ok and outcome.data is not None
+    assert outcome.data["credits"] == 50 and "junk" not in outcome.data
+    assert len(outcome.text()) < 10_000
+
+
+async def test_a_create_whose_answer_is_padded_still_reports_the_job_it_started() -> None:
+    catalog = Sandbox().world.catalog.model_dump(mode="json")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(200, json={"job_id": 9, "creation_id": 8, "pad": "x" * 600_000})
+        return httpx.Response(200, json=catalog)
+
+    outcome = await answering_with(handle).run("kp_create_creation", VIDEO, api_key=MEMBER)
+
+    assert outcome.ok and outcome.data is not None
+    assert (outcome.data["job_id"], outcome.data["creation_id"]) == (9, 8)
+
+
+async def test_a_read_too_large_even_when_trimmed_is_upstream_error() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        items = [{"creation_id": i, "title": "t" * 2000} for i in range(300)]
+        return httpx.Response(200, json={"items": items, "total": 300})
+
+    outcome = await answering_with(handle).run("kp_list_creations", api_key=MEMBER)
+
+    assert outcome.code is ErrorCode.UPSTREAM_ERROR
+    assert outcome.error is not None and "page_size" in outcome.error.message
+
+
+async def test_a_runaway_error_message_is_cut_short() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        detail = {"code": "not_found", "message": "no " * 100_000}
+        problems = [{"loc": ["body", "x"], "msg": "bad " * 200}] * 2_000  # ~1.7 MB
+        if request.url.path.endswith("/1"):
+            return httpx.Response(404, json={"detail": detail})
+        return httpx.Response(422, json={"detail": problems})
+
+    executor = answering_with(handle)
+    missing = await executor.run("kp_get_creation", {"creation_id": 1}, api_key=MEMBER)
+    refused = await executor.run("kp_get_creation", {"creation_id": 2}, api_key=MEMBER)
+
+    assert missing.code is ErrorCode.NOT_FOUND and len(missing.text()) < 2_000
+    assert refused.code is ErrorCode.INVALID_ARGUMENTS and len(refused.text()) < 25_000

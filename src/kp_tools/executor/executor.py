@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,7 +23,7 @@ from kp_tools.errors import ErrorCode
 from kp_tools.exceptions import ERROR_CLASSES, FieldProblem, InvalidArgumentsError, KPainterError
 from kp_tools.executor.context import CallContext
 from kp_tools.executor.waiting import ProgressCallback, WaitPolicy
-from kp_tools.keys import ApiKey, redact, resolve_api_key
+from kp_tools.keys import ApiKey, redact, redact_secrets, resolve_api_key
 from kp_tools.models import Me
 from kp_tools.outcome import Outcome
 from kp_tools.specs import SPECS, ToolSpec
@@ -165,7 +165,7 @@ class Executor:
             outcome.code or "ok",
             (time.perf_counter() - started) * 1000,
         )
-        return outcome
+        return _deliverable(spec, outcome, key)
 
     def run_sync(
         self,
@@ -226,6 +226,46 @@ class Executor:
         elif error.code in _HALTING:
             reason = f"KPainter answered HTTP {error.status}: {error.message}"
             await self.store.set_halt(key.fingerprint, Halt(error.code, reason, time.time()))
+
+
+MAX_OUTCOME_CHARS: Final = 256 * 1024
+"""The largest outcome handed to a model. KPainter's answers are a few KB; a bigger one (an
+upstream padding its answers, a runaway field) would flood the model's context, and over MCP the
+result travels twice (text and structured content) in one event that clients cap at 1 MiB."""
+
+
+def _deliverable(spec: ToolSpec[Any, Any], outcome: Outcome, key: ApiKey | None) -> Outcome:
+    """The outcome as it may leave the executor: without the key, and of a bounded size.
+
+    Key: nothing in kp-tools puts a key into an outcome, but what it passes on can hold one: an
+    upstream answer quoting the key back (``/me`` returning it, an error message citing it), or a
+    refused argument echoed in a problem (``unknown voice 'kgp_...'``, an argument named after
+    the key). One pass over the serialized outcome replaces the call's key, and anything shaped
+    like a key, by its display prefix.
+
+    Size: an outcome over :data:`MAX_OUTCOME_CHARS` keeps only the fields its spec declares
+    (answers allow unknown fields, which is where padding lands); if that is still too large,
+    a read ends in ``upstream_error`` instead. A create or edit always fits once trimmed (its
+    declared fields are ids and a status), so a job that started is never reported as failed.
+    """
+    text = outcome.model_dump_json()
+    if len(text) > MAX_OUTCOME_CHARS and outcome.ok and outcome.data is not None:
+        declared = {k: v for k, v in outcome.data.items() if k in spec.output_model.model_fields}
+        logger.warning(
+            "%s: answer of %d characters trimmed to the spec's fields", spec.name, len(text)
+        )
+        outcome = outcome.model_copy(update={"data": declared})
+        text = outcome.model_dump_json()
+    if len(text) > MAX_OUTCOME_CHARS:
+        logger.warning("%s: answer of %d characters refused", spec.name, len(text))
+        error = KPainterError(
+            f"KPainter's answer is too large to pass on ({len(text) // 1024} KiB; the limit is "
+            f"{MAX_OUTCOME_CHARS // 1024} KiB). Ask for less (a smaller page_size, one type).",
+            code=ErrorCode.UPSTREAM_ERROR,
+        )
+        return Outcome.failure(spec.name, error)
+    cleaned = redact_secrets(text, [key.reveal()] if key is not None else [])
+    return outcome if cleaned == text else Outcome.model_validate_json(cleaned)
 
 
 def executor_for(
