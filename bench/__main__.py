@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -51,10 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     for name in options.only or list(MODULES):
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-        began = time.monotonic()
+        began, load_before = time.monotonic(), os.getloadavg()[0]
         module = importlib.import_module(MODULES[name])
-        sections.append(module.run(settings))
-        print(f"[bench] {name}: {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
+        section: Section = module.run(settings)
+        took, load_after = time.monotonic() - began, os.getloadavg()[0]
+        section.notes.append(
+            f"Took {took:.0f} s; 1-minute load average {load_before:.2f} before, "
+            f"{load_after:.2f} after (other work on the machine shows here)."
+        )
+        sections.append(section)
+        print(f"[bench] {name}: {took:.0f} s", file=sys.stderr, flush=True)
     print(f"[bench] total {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
 
     machine = describe()
