@@ -324,10 +324,20 @@ async def _apply(fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, sen
         headers = [*captured_headers, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         for index in range(len(body)):
-            await asyncio.sleep(fault.seconds)
+            if await _disconnected(receive, fault.seconds):
+                return  # the client gave up: stop trickling into a closed socket
             piece = body[index : index + 1]
             await send({"type": "http.response.body", "body": piece, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
+
+
+async def _disconnected(receive: Receive, seconds: float) -> bool:
+    """Wait ``seconds``; True if the client disconnected meanwhile (its body is already read)."""
+    try:
+        message = await asyncio.wait_for(receive(), seconds)
+    except TimeoutError:
+        return False
+    return bool(message["type"] == "http.disconnect")
 
 
 async def _capture(app: ASGIApp, scope: Scope, receive: Receive) -> tuple[int, list[Any], bytes]:
