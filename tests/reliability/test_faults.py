@@ -650,3 +650,47 @@ async def test_a_runaway_error_message_is_cut_short() -> None:
 
     assert missing.code is ErrorCode.NOT_FOUND and len(missing.text()) < 2_000
     assert refused.code is ErrorCode.INVALID_ARGUMENTS and len(refused.text()) < 25_000
+
+
+# -- a bounded wait on a job, with KPainter failing under it ---------------------------------------
+
+
+async def test_a_wait_rides_out_transient_faults_while_polling() -> None:
+    sandbox = Sandbox(job_seconds=0.6)
+    executor = fast_executor(sandbox)
+    kind = await prepare("create", executor)
+    made = await executor.run(kind.tool, kind.arguments, api_key=MEMBER)
+    assert made.data is not None
+    path = f"/creations/jobs/{made.data['job_id']}"
+    sandbox.faults.add(Fault("status", path=path, status=503, times=1))
+    sandbox.faults.add(Fault("drop", path=path, times=1))  # two failures: inside one poll's retries
+
+    outcome = await asyncio.wait_for(
+        executor.run(
+            "kp_get_job_status", {"job_id": made.data["job_id"], "wait_seconds": 5}, api_key=MEMBER
+        ),
+        timeout=10,
+    )
+
+    assert outcome.ok, outcome.error
+    assert outcome.data is not None and outcome.data["done"] is True
+
+
+async def test_a_wait_on_a_failing_upstream_ends_in_a_typed_outcome_in_bounded_time() -> None:
+    sandbox = Sandbox(job_seconds=30)
+    executor = fast_executor(sandbox)
+    kind = await prepare("create", executor)
+    made = await executor.run(kind.tool, kind.arguments, api_key=MEMBER)
+    assert made.data is not None
+    sandbox.faults.add(Fault("status", path="/creations/jobs", status=503, times=None))
+
+    started = time.monotonic()
+    outcome = await asyncio.wait_for(
+        executor.run(
+            "kp_get_job_status", {"job_id": made.data["job_id"], "wait_seconds": 2}, api_key=MEMBER
+        ),
+        timeout=15,
+    )
+
+    assert outcome.code is UNAVAILABLE
+    assert time.monotonic() - started < CALL_BOUND

@@ -39,7 +39,7 @@ from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kp_tools import Executor, KPainterClient, RetryPolicy, Sandbox
+from kp_tools import ApiKey, Executor, KPainterClient, KPainterError, RetryPolicy, Sandbox
 from kp_tools.langchain import KPainterToolkit, kp_config
 from kp_tools.llamaindex import KPainterToolSpec
 from kp_tools.mcp import build_server
@@ -583,3 +583,43 @@ async def test_no_key_in_what_a_kp_mcp_http_server_answers_or_logs(tmp_path: Pat
     logged_text = log.read_text(errors="replace")
     assert "kp_me key=ApiKey(" in logged_text  # debug logging was on
     assert not leaks([*script.seen, logged_text], keys.all())
+
+
+# -- the client's own exceptions -------------------------------------------------------------------
+
+
+async def test_no_key_in_the_clients_exceptions(
+    every_log_record: list[logging.LogRecord],
+) -> None:
+    """Direct users of KPainterClient catch typed errors: their text, repr and traceback are
+    clean too, for every fault, with an upstream that quotes the key back. (The client returns
+    answers as KPainter sent them; the executor is what scrubs outcomes.)"""
+    keys = Keys()
+    sandbox = Sandbox()
+    keys.register(sandbox)
+    client = echoing_executor(sandbox).client
+    key = ApiKey(keys.member)
+    seen: list[str] = []
+    calls: dict[str, Callable[[], Awaitable[Any]]] = {
+        "me": lambda: client.me(key),
+        "catalog": lambda: client.catalog(key),
+        "list": lambda: client.list_creations(key, {"query": keys.member}),
+        "get": lambda: client.get_creation(key, 1),
+        "job": lambda: client.get_job(key, 2),
+        "create": lambda: client.create_creation(key, {"type": "image", "prompt": "A cat"}),
+        "edit": lambda: client.edit_scene(key, 1, {"action": "regenerate_scene"}),
+    }
+    for fault in FAULTS:
+        for name, make in calls.items():
+            sandbox.faults.clear()
+            sandbox.faults.add(Fault(times=None, **fault))
+            try:
+                await make()
+            except KPainterError as error:
+                seen += [str(error), repr(error), error.message, *map(str, error.problems)]
+                seen.append("".join(traceback.format_exception(error)))
+            except Exception as error:  # pragma: no cover - would be a bug in itself
+                pytest.fail(f"{name} under {fault}: untyped {error!r}")
+    await client.aclose()
+    assert len(seen) > 100
+    assert not leaks([*seen, *logged(every_log_record)], keys.all())
