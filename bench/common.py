@@ -27,6 +27,7 @@ __all__ = [
     "kp_mcp_command",
     "minimal_command",
     "prepared_executor",
+    "proc_cpu_seconds",
     "proc_memory_mib",
     "reset_peak_memory",
     "server_env",
@@ -107,6 +108,13 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (``/proc/<pid>/stat``)."""
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def proc_memory_mib(pid: int) -> dict[str, float]:

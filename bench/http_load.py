@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import statistics
 import subprocess
 import time
@@ -25,6 +26,7 @@ from bench.common import (
     free_port,
     kp_mcp_command,
     minimal_command,
+    proc_cpu_seconds,
     proc_memory_mib,
     reset_peak_memory,
     server_env,
@@ -55,6 +57,7 @@ class Load:
     seconds: float
     latencies_ms: list[float]
     peak_rss_mib: float | None
+    server_cpu_ms_per_call: float | None = None
 
     @property
     def throughput(self) -> float:
@@ -143,7 +146,11 @@ async def _measure(settings: Settings) -> dict[int, dict[str, list[Load]]]:
                 }
                 for i in range(rounds):
                     for label in (KP_MCP, MINIMAL) if i % 2 == 0 else (MINIMAL, KP_MCP):
+                        pid = targets[label].pid
+                        cpu = proc_cpu_seconds(pid)
                         run = await drive(opened[label], targets[label].tool, seconds)
+                        cpu_ms = (proc_cpu_seconds(pid) - cpu) * 1000 / max(run.calls, 1)
+                        run = dataclasses.replace(run, server_cpu_ms_per_call=cpu_ms)
                         results.setdefault(level, {}).setdefault(label, []).append(run)
     return results
 
@@ -151,7 +158,7 @@ async def _measure(settings: Settings) -> dict[int, dict[str, list[Load]]]:
 def run(settings: Settings) -> Section:
     results = asyncio.run(_measure(settings))
     table = Table(
-        ["clients", "server", "calls/s", "p50", "p95", "p99", "throughput ratio"],
+        ["clients", "server", "calls/s", "p50", "p95", "p99", "server CPU/call", "ratio"],
         title="tool calls over streamable HTTP: median calls/s of the rounds, latency in ms over "
         "all calls, ratio = median of the rounds' ratios",
     )
@@ -162,7 +169,8 @@ def run(settings: Settings) -> Section:
             "`kp-mcp --transport http --sandbox` (tool `kp_me`) and the minimal SDK server "
             "(tool `ping`) on loopback ports; N concurrent `mcp.Client(url)` sessions in this "
             "process call the tool back to back; rounds of a few seconds alternate the servers "
-            "(A B, B A, ...) over the same open sessions."
+            "(A B, B A, ...) over the same open sessions. *Server CPU/call* is the server "
+            "process's user+system time (`/proc/<pid>/stat`) over the calls it answered."
         ),
         tables=[table],
     )
@@ -178,6 +186,7 @@ def run(settings: Settings) -> Section:
             runs = by_server[label]
             throughput = statistics.median(run.throughput for run in runs)
             stats = summarize([x for run in runs for x in run.latencies_ms])
+            cpu = statistics.median(run.server_cpu_ms_per_call or 0.0 for run in runs)
             table.rows.append(
                 [
                     str(level),
@@ -186,11 +195,13 @@ def run(settings: Settings) -> Section:
                     f"{stats.median:.1f}",
                     f"{stats.p95:.1f}",
                     f"{stats.p99:.1f}",
+                    f"{cpu:.2f} ms",
                     "1.00x" if label == MINIMAL else f"{r:.2f}x",
                 ]
             )
             section.data[f"{level}:{label}"] = {
                 "throughput_per_round": [run.throughput for run in runs],
+                "server_cpu_ms_per_call": [run.server_cpu_ms_per_call for run in runs],
                 "latency_ms": asdict(stats),
             }
         section.data[f"{level}:ratios"] = ratios

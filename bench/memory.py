@@ -83,7 +83,9 @@ def run(settings: Settings) -> Section:
     for label, (idle, after_call) in stdio.items():
         row = [label, f"{mib(idle)} ({idle / base_idle:.2f}x)", mib(after_call)]
         if label in http:
-            row += [mib(http[label]["idle"]), mib(http[label]["peak"])]
+            peak, base_peak = http[label]["peak"], http[MINIMAL]["peak"]
+            ratio = f" ({peak / base_peak:.2f}x)" if peak and base_peak else ""
+            row += [mib(http[label]["idle"]), mib(peak) + ratio]
         else:
             row += ["—", "—"]
         table.rows.append(row)
