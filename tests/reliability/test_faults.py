@@ -198,7 +198,7 @@ async def test_a_write_with_an_unknown_outcome_is_not_sent_again_inside_the_dedu
 
     assert again.code is UNKNOWN
     assert sandbox.count(kind.method, kind.path) == sent  # refused locally
-    assert elapsed < 0.5
+    assert elapsed < 1.0
     await executor.aclose()
 
 
@@ -314,7 +314,7 @@ async def test_a_retry_after_beyond_the_cap_is_reported_at_once_not_waited_for()
     assert outcome.error is not None and outcome.error.retry_after_seconds == 3600
     assert outcome.error.retryable
     assert len(sent.sent) == 1
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.0
 
 
 async def test_a_retry_after_within_the_cap_but_past_the_deadline_ends_the_call() -> None:
@@ -328,7 +328,7 @@ async def test_a_retry_after_within_the_cap_but_past_the_deadline_ends_the_call(
 
     assert outcome.code is ErrorCode.RATE_LIMITED
     assert len(sent.sent) == 1
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.0
 
 
 async def test_backoff_grows_between_attempts_and_stays_under_its_cap() -> None:
@@ -345,7 +345,7 @@ async def test_backoff_grows_between_attempts_and_stays_under_its_cap() -> None:
     assert len(gaps) == 3
     # exponential from 0.05 plus up to 0.05 of jitter, capped at 0.12
     assert gaps[0] >= 0.05
-    assert all(gap <= 0.12 + 0.05 for gap in gaps)
+    assert all(gap <= 0.12 + 0.05 + 0.1 for gap in gaps)  # + scheduling slack on a busy CI box
 
 
 async def test_the_deadline_bounds_a_read_that_keeps_failing() -> None:
@@ -358,7 +358,7 @@ async def test_the_deadline_bounds_a_read_that_keeps_failing() -> None:
     outcome = await executor.run("kp_health")
 
     assert outcome.code is UNAVAILABLE
-    assert time.monotonic() - started < 0.8
+    assert time.monotonic() - started < 1.2
     assert 3 <= len(sent.sent) < 10
 
 
@@ -373,7 +373,7 @@ async def test_the_deadline_also_bounds_an_attempt_in_progress() -> None:
     outcome = await asyncio.wait_for(executor.run("kp_health"), timeout=10)
 
     assert outcome.code is UNAVAILABLE
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 1.5  # not the 5 s the answer would take
 
 
 async def test_a_create_cut_off_by_the_deadline_is_outcome_unknown_not_resent() -> None:
@@ -390,7 +390,7 @@ async def test_a_create_cut_off_by_the_deadline_is_outcome_unknown_not_resent() 
 
     assert outcome.code is UNKNOWN
     assert sandbox.count("POST", "/creations") == 1
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 1.5
 
 
 # -- huge bodies are refused by size, without reading them -----------------------------------------
@@ -558,7 +558,7 @@ async def test_over_tcp_a_trickling_answer_cannot_outlast_the_deadline(
     outcome = await asyncio.wait_for(executor.run("kp_health"), timeout=15)
 
     assert outcome.code is UNAVAILABLE
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 2.5  # trickling the answer takes 5 s
     sandbox.faults.clear()
     await executor.aclose()
 
