@@ -246,7 +246,8 @@ async def test_fifty_users_on_one_server(stack: Stack, capsys: pytest.CaptureFix
                 other = members[(members.index(user) + 1) % len(members)]
                 await read_someone_elses(client, user, other)
 
-    ready, all_warm, warmed = asyncio.Event(), asyncio.Event(), []
+    ready, all_warm = asyncio.Event(), asyncio.Event()
+    warmed: list[User] = []
     first = [asyncio.create_task(first_session(u)) for u in users]
     await all_warm.wait()
     rss_start = rss_mib(stack.pid)
@@ -296,7 +297,7 @@ async def test_fifty_users_on_one_server(stack: Stack, capsys: pytest.CaptureFix
 
     # -- figures ----------------------------------------------------------------------------------
     all_calls = sum(len(u.results) for u in users)
-    figures = {
+    figures: dict[str, Any] = {
         "users": len(users),
         "calls": all_calls,
         "measured_calls": all_calls - calls_before,

@@ -319,7 +319,7 @@ def fault_id(fault: dict[str, Any]) -> str:
 def arguments(tool: str, step: str, ids: dict[str, int]) -> dict[str, Any]:
     """Valid arguments for ``tool``; creates and edits differ per step (no dedupe between)."""
     creation_id, job_id = ids.get("creation_id", 1), ids.get("job_id", 2)
-    return {
+    every: dict[str, dict[str, Any]] = {
         "kp_health": {},
         "kp_me": {},
         "kp_get_catalog": {},
@@ -333,7 +333,8 @@ def arguments(tool: str, step: str, ids: dict[str, int]) -> dict[str, Any]:
             "action": "update_scene_narration",
             "narration_text": f"New words {step}",
         },
-    }[tool]
+    }
+    return every[tool]
 
 
 @dataclass
