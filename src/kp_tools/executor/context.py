@@ -112,7 +112,8 @@ class CallContext:
     async def _claim(self, key_id: str, fingerprint: str) -> Claim:
         """Take the claim, or wait while an identical request is in flight."""
         store = self._executor.store
-        deadline = time.monotonic() + self.client.timeout + 5
+        # As long as the owner's request can take (429s are retried within the deadline).
+        deadline = time.monotonic() + max(self.client.timeout, self.client.retry.deadline) + 5
         while True:
             claim = await store.claim(key_id, fingerprint)
             if claim.status is not ClaimStatus.PENDING or time.monotonic() > deadline:
