@@ -45,7 +45,7 @@ def _stdio_once(command: list[str], tool: str | None) -> tuple[float, float | No
 
 async def _http(seconds: float) -> dict[str, dict[str, float | None]]:
     measured: dict[str, dict[str, float | None]] = {}
-    with servers() as targets:
+    with servers(remote_api=False) as targets:
         for label in (MINIMAL, KP_MCP):
             target = targets[label]
             await load(target, 1, 0.2)
