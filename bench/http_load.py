@@ -17,12 +17,14 @@ import contextlib
 import dataclasses
 import statistics
 import subprocess
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    FIXTURES,
     KEY,
     Settings,
     free_port,
@@ -94,6 +96,14 @@ async def drive(sessions: list[Any], tool: str, seconds: float) -> Load:
     started = time.perf_counter()
     await asyncio.gather(*(worker(session) for session in sessions))
     return Load(len(latencies), time.perf_counter() - started, latencies, None)
+
+
+async def timed(sessions: list[Any], target: Target, seconds: float) -> Load:
+    """:func:`drive`, with the server's CPU time per call answered."""
+    cpu = proc_cpu_seconds(target.pid)
+    run = await drive(sessions, target.tool, seconds)
+    cpu_ms = (proc_cpu_seconds(target.pid) - cpu) * 1000 / max(run.calls, 1)
+    return dataclasses.replace(run, server_cpu_ms_per_call=cpu_ms)
 
 
 async def load(target: Target, clients: int, seconds: float, *, reset_peak: bool = False) -> Load:
@@ -181,17 +191,71 @@ async def _measure(settings: Settings) -> dict[int, dict[str, list[Load]]]:
                 }
                 for i in range(rounds):
                     for label in ORDER if i % 2 == 0 else reversed(ORDER):
-                        pid = targets[label].pid
-                        cpu = proc_cpu_seconds(pid)
-                        run = await drive(opened[label], targets[label].tool, seconds)
-                        cpu_ms = (proc_cpu_seconds(pid) - cpu) * 1000 / max(run.calls, 1)
-                        run = dataclasses.replace(run, server_cpu_ms_per_call=cpu_ms)
+                        run = await timed(opened[label], targets[label], seconds)
                         results.setdefault(level, {}).setdefault(label, []).append(run)
     return results
 
 
+ATTRIBUTION = (
+    ("minimal SDK server", None, "ping"),
+    ("the same, behind kp-mcp's HTTP layers", "sdk-in-kp-layers", "ping"),
+    ("kp-mcp, API answered without a request", "kp-stub-upstream", "kp_health"),
+    ("kp-mcp --sandbox (API emulated in-process)", KP_HEALTH, "kp_health"),
+)
+
+
+async def _attribution(settings: Settings) -> dict[str, list[Load]]:
+    """Server CPU per call at one client, adding one part of kp-mcp at a time."""
+    seconds, rounds = settings.seconds(3.0, 1.5), settings.pick(4, 2)
+    processes: list[subprocess.Popen[bytes]] = []
+    targets: dict[str, Target] = {}
+    try:
+        with servers(remote_api=False) as running:
+            for label, variant, tool in ATTRIBUTION:
+                if variant is None or variant in running:
+                    known = running[MINIMAL if variant is None else variant]
+                    targets[label] = Target(label, known.url, tool, known.pid)
+                    continue
+                port = free_port()
+                process = start_http_server(
+                    [sys.executable, str(FIXTURES / "variant_server.py"), variant, str(port)],
+                    port,
+                    server_env(),
+                )
+                processes.append(process)
+                targets[label] = Target(label, f"http://127.0.0.1:{port}/mcp", tool, process.pid)
+            results: dict[str, list[Load]] = {label: [] for label in targets}
+            async with contextlib.AsyncExitStack() as stack:
+                opened = {label: await open_sessions(stack, t, 1) for label, t in targets.items()}
+                order = list(targets)
+                for i in range(rounds):
+                    for label in order if i % 2 == 0 else reversed(order):
+                        run = await timed(opened[label], targets[label], seconds)
+                        results[label].append(run)
+            return results
+    finally:
+        for process in processes:
+            stop(process)
+
+
+def _attribution_table(results: dict[str, list[Load]]) -> Table:
+    table = Table(
+        ["server", "server CPU/call", "added by this part", "calls/s"],
+        title="where kp-mcp's server CPU goes (1 client; each row adds one part)",
+    )
+    previous: float | None = None
+    for label, runs in results.items():
+        cpu = statistics.median(run.server_cpu_ms_per_call or 0.0 for run in runs)
+        added = "—" if previous is None else f"{cpu - previous:+.2f} ms"
+        throughput = statistics.median(run.throughput for run in runs)
+        table.rows.append([label, f"{cpu:.2f} ms", added, f"{throughput:.0f}"])
+        previous = cpu
+    return table
+
+
 def run(settings: Settings) -> Section:
     results = asyncio.run(_measure(settings))
+    attribution = asyncio.run(_attribution(settings))
     table = Table(
         ["clients", "server", "calls/s", "p50", "p95", "p99", "server CPU/call", "ratio"],
         title="tool calls over streamable HTTP: median calls/s of the rounds, latency in ms",
@@ -209,6 +273,10 @@ def run(settings: Settings) -> Section:
         ),
         tables=[table],
     )
+    section.tables.append(_attribution_table(attribution))
+    section.data["attribution"] = {
+        label: [run.server_cpu_ms_per_call for run in runs] for label, runs in attribution.items()
+    }
     for level, by_server in results.items():
         # Each round ran every target back to back; the median of the rounds' ratios is robust
         # to bursts of other load on the machine, which hit one round, not a whole level.
