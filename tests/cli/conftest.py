@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from kp_tools.cli import app
-from tests.mcp.conftest import child_env, free_port, start, stop
+from tests.processes import child_env, free_port, start, stop
 
 Cli = Callable[..., Result]
 
@@ -52,7 +52,7 @@ def fast_sandbox(cli: Cli) -> None:
 @pytest.fixture(scope="module")
 def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``kp-tools sandbox`` on a loopback port, standing in for the real KPainter API."""
-    from tests.mcp.conftest import KP_TOOLS
+    from tests.processes import KP_TOOLS
 
     port = free_port()
     log = tmp_path_factory.mktemp("served-sandbox") / "stderr.log"

@@ -23,7 +23,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from kp_tools import SPECS
 from tests.conftest import MEMBER
-from tests.mcp.conftest import VENV_BIN, HttpServer, payload
+from tests.mcp.conftest import HttpServer, payload
+from tests.processes import VENV_BIN
 
 pytestmark = pytest.mark.slow
 

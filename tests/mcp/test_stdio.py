@@ -9,7 +9,8 @@ from mcp.client import Client, ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from tests.conftest import BROKE, FREE
-from tests.mcp.conftest import KP_MCP, payload
+from tests.mcp.conftest import payload
+from tests.processes import KP_MCP
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 

@@ -39,7 +39,7 @@ import pytest
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.mcp.conftest import KP_MCP, KP_TOOLS, child_env, free_port, start, stop
+from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop
 
 pytestmark = [pytest.mark.slow]
 

@@ -26,7 +26,7 @@ from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import MEMBER
-from tests.mcp.conftest import KP_MCP, child_env, free_port, start, stop
+from tests.processes import KP_MCP, child_env, free_port, start, stop
 
 pytestmark = [pytest.mark.slow]
 

@@ -46,7 +46,7 @@ from kp_tools.mcp import build_server
 from kp_tools.sandbox import Fault
 from kp_tools.sandbox.transport import SandboxTransport
 from kp_tools.specs import SPECS
-from tests.mcp.conftest import KP_MCP, child_env, free_port, start, stop
+from tests.processes import KP_MCP, child_env, free_port, start, stop
 from tests.reliability.conftest import serve_in_thread
 
 RETRY = RetryPolicy(attempts=2, initial_backoff=0.001, max_backoff=0.002, max_retry_after=0.01)

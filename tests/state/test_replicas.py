@@ -21,16 +21,8 @@ from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import FREE, MEMBER
-from tests.mcp.conftest import (
-    KP_MCP,
-    KP_TOOLS,
-    child_env,
-    error_code,
-    free_port,
-    payload,
-    start,
-    stop,
-)
+from tests.mcp.conftest import error_code, payload
+from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop
 from tests.redis_server import redis_server
 
 pytestmark = [pytest.mark.slow]

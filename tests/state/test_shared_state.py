@@ -11,7 +11,8 @@ import pytest
 from kp_tools import ErrorCode, Executor, Sandbox
 from kp_tools.state.redis import RedisStateStore
 from tests.conftest import MEMBER
-from tests.redis_server import free_port, redis_server
+from tests.processes import free_port
+from tests.redis_server import redis_server
 
 VIDEO = {"type": "slides_video", "prompt": "Shared state", "scene_count": 3}
 

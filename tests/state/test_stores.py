@@ -20,7 +20,8 @@ from kp_tools.state import (
     state_store_from_url,
 )
 from kp_tools.state.redis import RedisStateStore
-from tests.redis_server import free_port, redis_server
+from tests.processes import free_port
+from tests.redis_server import redis_server
 
 SHORT = StateTTL(verification=0.3, halt=0.3, catalog=0.3, dedupe=0.3, pending=0.3)
 
