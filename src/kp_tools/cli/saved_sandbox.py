@@ -10,18 +10,16 @@ one looks. A lock file serialises concurrent commands; ``kp-tools sandbox --rese
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import logging
 import os
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Final
 
 from kp_tools.sandbox import Sandbox
-from kp_tools.sandbox.world import Account, Creation, Job
+from kp_tools.sandbox.world import World
 
 __all__ = ["DEFAULT_JOB_SECONDS", "load", "reset", "save", "saved_sandbox", "state_path"]
 
@@ -60,14 +58,7 @@ def load(path: Path) -> Sandbox:
 
 def save(sandbox: Sandbox, path: Path) -> None:
     """Write atomically (a temporary file, then a rename), so a crash never leaves half a file."""
-    world = sandbox.world
-    data = {
-        "version": FORMAT_VERSION,
-        "job_seconds": world.job_seconds,
-        "accounts": [asdict(a) for a in world.accounts.values()],
-        "creations": [asdict(c) for c in world.creations.values()],
-        "jobs": [asdict(j) for j in world.jobs.values()],
-    }
+    data = {"version": FORMAT_VERSION, **sandbox.world.snapshot()}
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -94,18 +85,7 @@ def saved_sandbox(path: Path) -> Iterator[Sandbox]:
 
 
 def _restore(data: Mapping[str, Any]) -> Sandbox:
-    sandbox = new_sandbox(float(data["job_seconds"]))
-    world = sandbox.world
-    world.accounts = {a["key"]: Account(**a) for a in data["accounts"]}
-    world.creations = {c["creation_id"]: Creation(**c) for c in data["creations"]}
-    world.jobs = {j["job_id"]: Job(**j) for j in data["jobs"]}
-    # World numbers creations and jobs from one counter, and users from another; carry on from
-    # the highest saved ones. (World has no public way to set them: see docs/cli.md.)
-    ids = [*world.creations, *world.jobs]
-    world._ids = itertools.count(max(ids, default=0) + 1)
-    users = [a.user_id for a in world.accounts.values()]
-    world._user_ids = itertools.count(max(users, default=100) + 1)
-    return sandbox
+    return Sandbox(world=World.restore(dict(data), clock=time.time))
 
 
 @contextlib.contextmanager

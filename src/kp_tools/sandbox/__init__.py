@@ -53,8 +53,10 @@ class Sandbox:
         *,
         job_seconds: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        world: World | None = None,
     ) -> None:
-        self.world = World(job_seconds=job_seconds, clock=clock)
+        """``world`` continues a saved one (``World.restore``); otherwise a fresh, seeded world."""
+        self.world = world if world is not None else World(job_seconds=job_seconds, clock=clock)
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()

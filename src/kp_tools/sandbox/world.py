@@ -12,7 +12,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,6 +122,36 @@ class World:
                 can_manage_creations=seed.can_manage_creations,
                 active=seed.active,
             )
+
+    # -- saving and restoring ----------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything the world holds, as JSON-ready data (see :meth:`restore`)."""
+        with self._lock:
+            return {
+                "job_seconds": self.job_seconds,
+                "accounts": [asdict(a) for a in self.accounts.values()],
+                "creations": [asdict(c) for c in self.creations.values()],
+                "jobs": [asdict(j) for j in self.jobs.values()],
+            }
+
+    @classmethod
+    def restore(
+        cls, snapshot: dict[str, Any], *, clock: Callable[[], float] = time.monotonic
+    ) -> World:
+        """A world holding a :meth:`snapshot`, numbering new ids after the saved ones.
+
+        Job times are read with ``clock``; to carry jobs across processes, use a clock that
+        means the same in both (the wall clock), in the snapshot's world and here.
+        """
+        world = cls(job_seconds=float(snapshot["job_seconds"]), clock=clock)
+        world.accounts = {a["key"]: Account(**a) for a in snapshot["accounts"]}
+        world.creations = {c["creation_id"]: Creation(**c) for c in snapshot["creations"]}
+        world.jobs = {j["job_id"]: Job(**j) for j in snapshot["jobs"]}
+        world._ids = itertools.count(max([*world.creations, *world.jobs], default=0) + 1)
+        users = [a.user_id for a in world.accounts.values()]
+        world._user_ids = itertools.count(max(users, default=100) + 1)
+        return world
 
     # -- accounts ----------------------------------------------------------------------------
 
