@@ -17,8 +17,8 @@ demo: setup
 	$(BIN)/kp-tools demo
 
 lint: setup
-	$(BIN)/ruff check src tests notebooks
-	$(BIN)/ruff format --check src tests notebooks
+	$(BIN)/ruff check src tests bench notebooks
+	$(BIN)/ruff format --check src tests bench notebooks
 	$(BIN)/mypy
 
 test: lint

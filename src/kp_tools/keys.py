@@ -31,7 +31,7 @@ ENV_KEY: Final = "KGP_API_KEY"
 
 _PREFIX_LEN: Final = 8
 _MAX_KNOWN: Final = 4096  # keys remembered for redaction; bounded so many users cost bounded memory
-_known_secrets: OrderedDict[str, None] = OrderedDict()
+_known_secrets: OrderedDict[str, ApiKey] = OrderedDict()  # also the keys built, for reuse
 _known_lock = threading.Lock()
 
 
@@ -39,6 +39,16 @@ class ApiKey:
     """A user's KPainter API key. ``str()``, ``repr()`` and pickling never expose it."""
 
     __slots__ = ("_secret", "fingerprint", "prefix")
+
+    @classmethod
+    def of(cls, secret: str) -> ApiKey:
+        """The key for ``secret``, reusing the one built before (no re-hashing per call)."""
+        with _known_lock:
+            known = _known_secrets.get(secret)
+            if known is not None:
+                _known_secrets.move_to_end(secret)
+                return known
+        return cls(secret)
 
     def __init__(self, secret: str) -> None:
         secret = secret.strip()
@@ -50,7 +60,7 @@ class ApiKey:
         # processes so replicas sharing a state store agree on it.
         self.fingerprint = hashlib.sha256(b"kp-tools:" + secret.encode()).hexdigest()[:32]
         with _known_lock:
-            _known_secrets[secret] = None
+            _known_secrets[secret] = self
             _known_secrets.move_to_end(secret)
             if len(_known_secrets) > _MAX_KNOWN:
                 _known_secrets.popitem(last=False)
@@ -86,12 +96,16 @@ def resolve_api_key(
     ``candidates`` come from the caller, most specific first (the call's key, then a
     toolkit-wide key). Empty or whitespace-only values count as missing.
     """
-    environ = os.environ if env is None else env
-    for value in (*candidates, environ.get(ENV_DEFAULT_KEY), environ.get(ENV_KEY)):
+    for value in candidates:
         if isinstance(value, ApiKey):
             return value
         if value is not None and value.strip():
-            return ApiKey(value)
+            return ApiKey.of(value)
+    environ = os.environ if env is None else env  # read only when no candidate has a key
+    for name in (ENV_DEFAULT_KEY, ENV_KEY):
+        value = environ.get(name)
+        if value is not None and value.strip():
+            return ApiKey.of(value)
     return None
 
 

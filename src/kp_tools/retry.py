@@ -62,7 +62,19 @@ class RetryPolicy:
     deadline: float = 45.0
     max_retry_after: float = 20.0
 
-    def retrying(self, *, idempotent: bool) -> AsyncRetrying:
+    def retryable(self, error: BaseException, *, idempotent: bool) -> bool:
+        """Whether a failed attempt may be sent again under this policy."""
+        if self.attempts <= 1 or not isinstance(error, KPainterError):
+            return False
+        if error.retry_after is not None and error.retry_after > self.max_retry_after:
+            return False  # the server asked for longer than a tool call may wait
+        if isinstance(error, NotSentError | RateLimitedError):
+            return True
+        return idempotent and isinstance(error, UpstreamUnavailableError | GarbledResponseError)
+
+    def retrying(self, *, idempotent: bool, elapsed: float = 0.0) -> AsyncRetrying:
+        """The retry loop; ``elapsed`` is time the call already spent (a first attempt made
+        outside the loop), taken off the deadline."""
         jitter = wait_exponential_jitter(
             multiplier=self.initial_backoff, max=self.max_backoff, jitter=self.initial_backoff
         )
@@ -74,16 +86,11 @@ class RetryPolicy:
             return float(jitter(state))
 
         def retryable(error: BaseException) -> bool:
-            if not isinstance(error, KPainterError):
-                return False
-            if error.retry_after is not None and error.retry_after > self.max_retry_after:
-                return False  # the server asked for longer than a tool call may wait
-            if isinstance(error, NotSentError | RateLimitedError):
-                return True
-            return idempotent and isinstance(error, UpstreamUnavailableError | GarbledResponseError)
+            return self.retryable(error, idempotent=idempotent)
 
         return AsyncRetrying(
-            stop=stop_after_attempt(self.attempts) | stop_before_delay(self.deadline),
+            stop=stop_after_attempt(self.attempts)
+            | stop_before_delay(max(self.deadline - elapsed, 0.0)),
             wait=wait,
             retry=retry_if_exception(retryable),
             reraise=True,

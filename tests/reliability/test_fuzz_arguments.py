@@ -425,12 +425,6 @@ def test_mcp_call_tool(world: World, mode: str, data: st.DataObject) -> None:
     check_requests(world, tool, arguments, code, before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="llamaindex/tool.py: call/acall take `self` positionally, so a model argument named "
-    "'self' raises TypeError instead of an invalid_arguments ToolOutput (fix: `def acall(self, "
-    "/, *args, **kwargs)`, same for call)",
-)
 def test_llamaindex_accepts_an_argument_named_self(world: World) -> None:
     output = world.loop.run(world.llamaindex["kp_me"].acall(self=1))
     assert output.is_error

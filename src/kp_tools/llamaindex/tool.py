@@ -57,11 +57,11 @@ class KPainterFunctionTool(FunctionTool):
             ),
         )
 
-    def call(self, *args: Any, **kwargs: Any) -> ToolOutput:
+    def call(self, /, *args: Any, **kwargs: Any) -> ToolOutput:
         arguments = self._arguments(args, kwargs)
         return self._output(arguments, self.fn(**arguments))
 
-    async def acall(self, *args: Any, **kwargs: Any) -> ToolOutput:
+    async def acall(self, /, *args: Any, **kwargs: Any) -> ToolOutput:
         arguments = self._arguments(args, kwargs)
         return self._output(arguments, await self.async_fn(**arguments))
 
