@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from kp_tools.exceptions import FieldProblem
+from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
 from kp_tools.inferred import EDIT_ACTIONS
 from kp_tools.models import Catalog, ContentType, CreationDetail, ImageModel
 
-__all__ = ["CheckedRequest", "check_creation", "check_scene_edit"]
+__all__ = ["CheckedRequest", "check_creation", "check_scene_edit", "require_content_type"]
 
 MAX_TEXT: Final = 10_000
 CREATION_FIELDS: Final = frozenset(
@@ -66,13 +66,7 @@ def check_creation(request: Mapping[str, Any], catalog: Catalog) -> CheckedReque
     type_name = body.get("type")
     entry = catalog.content_type(type_name) if isinstance(type_name, str) else None
     if entry is None:
-        problems.append(
-            FieldProblem(
-                field="type",
-                problem=f"unknown content type {type_name!r}",
-                allowed=[e.type for e in catalog.content_types],
-            )
-        )
+        problems.append(_unknown_type(type_name, catalog))
         return checked
     body["type"] = entry.type
 
@@ -99,6 +93,22 @@ def check_creation(request: Mapping[str, Any], catalog: Catalog) -> CheckedReque
             checked.member_only.append(f"output_quality={quality}")
         checked.cost = _price(entry.credits, quality or next(iter(entry.qualities), None))
     return checked
+
+
+def require_content_type(name: str, catalog: Catalog) -> ContentType:
+    """The catalog entry for a type name or legacy alias, or a refusal listing the types."""
+    entry = catalog.content_type(name)
+    if entry is None:
+        raise InvalidArgumentsError([_unknown_type(name, catalog)])
+    return entry
+
+
+def _unknown_type(name: object, catalog: Catalog) -> FieldProblem:
+    return FieldProblem(
+        field="type",
+        problem=f"unknown content type {name!r}",
+        allowed=[e.type for e in catalog.content_types],
+    )
 
 
 def _check_image(body: dict[str, Any], entry: ContentType, checked: CheckedRequest) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kp_tools.cli.follow import follow_job
+from kp_tools.cli.follow import spend_and_follow
 from kp_tools.cli.options import (
     ApiKeyOption,
     JsonOption,
@@ -14,7 +14,6 @@ from kp_tools.cli.options import (
     SavePreviewsOption,
     WaitOption,
 )
-from kp_tools.cli.render import failed, show_me_line
 from kp_tools.cli.session import Options, Session, run_command
 
 
@@ -55,15 +54,8 @@ def edit_scene(
     }
 
     async def body(session: Session) -> int:
-        me = await session.call("kp_me")
-        if not me.ok:
-            return failed(session, me)
-        show_me_line(session, me.data or {})
-        started = await session.call(
-            "kp_edit_scene", {k: v for k, v in arguments.items() if v is not None}
+        return await spend_and_follow(
+            session, "kp_edit_scene", arguments, wait=wait, save_previews=save_previews
         )
-        if not started.ok:
-            return failed(session, started)
-        return await follow_job(session, started, wait=wait, save_previews=save_previews)
 
     run_command(Options(sandbox, api_key, json), body)

@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from kp_tools.cli.pictures import save_pictures
-from kp_tools.cli.render import failed, plain, show_creation
+from kp_tools.cli.render import failed, plain, show_creation, show_me_line
 from kp_tools.cli.session import Session
 from kp_tools.cli.waiting import wait_for_job
 from kp_tools.outcome import Outcome
 
-__all__ = ["follow_job", "show_creation_and_pictures"]
+__all__ = ["follow_job", "show_creation_and_pictures", "spend_and_follow"]
+
+
+async def spend_and_follow(
+    session: Session,
+    tool: str,
+    arguments: dict[str, Any],
+    *,
+    wait: bool,
+    save_previews: Path | None,
+) -> int:
+    """Show whose key pays (kp_me), send the create or edit, then follow its job."""
+    me = await session.call("kp_me")
+    if not me.ok:
+        return failed(session, me)
+    show_me_line(session, me.data or {})
+    started = await session.call(tool, {k: v for k, v in arguments.items() if v is not None})
+    if not started.ok:
+        return failed(session, started)
+    return await follow_job(session, started, wait=wait, save_previews=save_previews)
 
 
 async def follow_job(

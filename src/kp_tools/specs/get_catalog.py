@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
+from kp_tools.catalog_rules import require_content_type
 from kp_tools.models import Catalog
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
 
@@ -21,16 +21,7 @@ async def _run(ctx: ToolContext, args: GetCatalogArguments) -> Catalog:
     catalog = await ctx.catalog(refresh=True)
     if args.type is None:
         return catalog
-    entry = catalog.content_type(args.type)
-    if entry is None:
-        allowed = [e.type for e in catalog.content_types]
-        raise InvalidArgumentsError(
-            [
-                FieldProblem(
-                    field="type", problem=f"unknown content type {args.type!r}", allowed=allowed
-                )
-            ]
-        )
+    entry = require_content_type(args.type, catalog)
     return catalog.model_copy(
         update={
             "content_types": [entry],

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
+from kp_tools.catalog_rules import require_content_type
 from kp_tools.models import CreationPage
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
 
@@ -24,18 +24,7 @@ class ListCreationsArguments(ToolArguments):
 async def _run(ctx: ToolContext, args: ListCreationsArguments) -> CreationPage:
     params: dict[str, str | int] = {"page": args.page, "page_size": args.page_size}
     if args.type is not None:
-        catalog = await ctx.catalog()
-        canonical = catalog.canonical_type(args.type)
-        if canonical is None:
-            allowed = [e.type for e in catalog.content_types]
-            raise InvalidArgumentsError(
-                [
-                    FieldProblem(
-                        field="type", problem=f"unknown content type {args.type!r}", allowed=allowed
-                    )
-                ]
-            )
-        params["type"] = canonical
+        params["type"] = require_content_type(args.type, await ctx.catalog()).type
     if args.status is not None:
         params["status"] = args.status
     if args.query:
