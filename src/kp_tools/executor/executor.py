@@ -78,11 +78,8 @@ class Executor:
         self.wait_policy = wait_policy or WaitPolicy()
         self.specs = specs
         self._env = env
-        self._default_key = (
-            ApiKey(api_key)
-            if isinstance(api_key, str) and api_key.strip()
-            else (api_key if isinstance(api_key, ApiKey) else None)
-        )
+        # The same rules as any key: blank means none. (No env here: that is read per call.)
+        self._default_key = resolve_api_key(api_key, env={})
 
     @classmethod
     def for_sandbox(cls, sandbox: Sandbox | None = None, **kwargs: Any) -> Executor:

@@ -8,7 +8,7 @@ from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
 from kp_tools.executor import Executor, executor_for
-from kp_tools.keys import ApiKey
+from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.langchain.tool import KPainterTool
 
 if TYPE_CHECKING:
@@ -39,8 +39,7 @@ class KPainterToolkit(BaseToolkit):
         **executor_options: Any,
     ) -> None:
         executor = executor_for(executor, sandbox=sandbox, **executor_options)
-        key = ApiKey(api_key) if isinstance(api_key, str) and api_key.strip() else None
-        super().__init__(executor=executor, api_key=api_key if isinstance(api_key, ApiKey) else key)
+        super().__init__(executor=executor, api_key=resolve_api_key(api_key, env={}))
 
     @classmethod
     def for_sandbox(

@@ -8,7 +8,7 @@ from llama_index.core.tools import FunctionTool, ToolMetadata
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 
 from kp_tools.executor import Executor, executor_for
-from kp_tools.keys import ApiKey
+from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.llamaindex.tool import KeySource, KPainterFunctionTool
 
 if TYPE_CHECKING:
@@ -77,6 +77,5 @@ class KPainterToolSpec(BaseToolSpec):
 def _key_source(api_key: str | ApiKey | KeySource | None) -> KeySource:
     if callable(api_key) and not isinstance(api_key, ApiKey):
         return api_key
-    key = ApiKey(api_key) if isinstance(api_key, str) and api_key.strip() else None
-    fixed = api_key if isinstance(api_key, ApiKey) else key
+    fixed = resolve_api_key(api_key, env={})
     return lambda: fixed
