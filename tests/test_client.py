@@ -57,6 +57,42 @@ async def test_requests_carry_the_key_header_and_base_path() -> None:
     assert seen[0].headers["X-KGP-Api-Key"] == KEY.reveal()
 
 
+async def test_requests_send_json_bodies_and_query_parameters() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return httpx.Response(202, json={"creation_id": 7, "job_id": 8})
+        return httpx.Response(200, json={"items": []})
+
+    client = client_for(httpx.MockTransport(handle))
+    await client.create_creation(KEY, {"type": "slides_video", "prompt": "Tides"})
+    await client.list_creations(KEY, {"page": 2, "status": "ready"})
+    created, listed = seen
+    assert created.url == "https://kp.test/openapi/v1/creations"
+    assert created.headers["Content-Type"] == "application/json"
+    assert created.read() == b'{"type":"slides_video","prompt":"Tides"}'
+    assert listed.url == "https://kp.test/openapi/v1/creations?page=2&status=ready"
+    assert listed.headers["Accept"] == "application/json"
+    assert listed.headers["User-Agent"].startswith("kp-tools/")
+
+
+async def test_a_cookie_set_by_one_answer_is_never_sent_with_another_request() -> None:
+    # One client serves every user of a multi-user server: a session cookie from one user's
+    # answer riding on the next user's request would mix their accounts.
+    cookies: list[str | None] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        cookies.append(request.headers.get("Cookie"))
+        return httpx.Response(200, json={"credits": 5}, headers={"Set-Cookie": "session=alice"})
+
+    client = client_for(httpx.MockTransport(handle))
+    await client.me(KEY)
+    await client.me(ApiKey("kgp_client_other_key"))
+    assert cookies == [None, None]
+
+
 def test_base_url_comes_from_kgp_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KGP_BASE_URL", "http://127.0.0.1:9/openapi/v1/")
     assert KPainterClient().base_url == "http://127.0.0.1:9/openapi/v1"
@@ -225,3 +261,12 @@ def test_repr_shows_the_base_url_only() -> None:
         repr(KPainterClient("https://kp.test/openapi/v1"))
         == "KPainterClient(base_url='https://kp.test/openapi/v1')"
     )
+
+
+async def test_cookies_from_answers_are_not_kept() -> None:
+    client = client_for(
+        answering(200, {"status": "ok"}, headers={"Set-Cookie": "session=alice; Path=/"})
+    )
+    await client.health()
+    assert not client._client().cookies
+    await client.aclose()
