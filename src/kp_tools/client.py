@@ -10,12 +10,12 @@ import asyncio
 import email.utils
 import functools
 import json
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 import logging
 import os
 import time
 import weakref
 from collections.abc import Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Final, TypeVar
 
 import httpx
