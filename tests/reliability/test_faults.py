@@ -564,6 +564,26 @@ async def test_over_tcp_a_trickling_answer_cannot_outlast_the_deadline(
 
 
 @pytest.mark.slow
+async def test_over_tcp_the_deadline_is_exact_even_when_each_byte_beats_the_read_timeout(
+    served: tuple[Sandbox, str],
+) -> None:
+    """A byte every 0.8 s never trips the 1 s read timeout; the 1 s deadline still ends it."""
+    sandbox, base = served
+    sandbox.faults.clear()
+    policy = RetryPolicy(attempts=1, deadline=1.0)
+    executor = tcp_executor(base, timeout=1.0, retry=policy)
+    await add_fault_over_http(base, kind="trickle", path="/health", seconds=0.8, times=None)
+
+    started = time.monotonic()
+    outcome = await asyncio.wait_for(executor.run("kp_health"), timeout=15)
+
+    assert outcome.code is UNAVAILABLE
+    assert time.monotonic() - started < policy.deadline + 0.4  # not one more read gap (1.6 s)
+    sandbox.faults.clear()
+    await executor.aclose()
+
+
+@pytest.mark.slow
 async def test_over_tcp_a_create_that_never_connected_is_retried_and_not_locked() -> None:
     """Connection refused: the request provably never left, so even a create is retried, the
     result is upstream_unavailable (not outcome_unknown), and the same create may be sent later."""
