@@ -6,8 +6,9 @@ an assertion.
 
 from __future__ import annotations
 
-from bench import executor_overhead, waiting
 from bench.common import Settings
+
+from bench import executor_overhead, waiting
 
 QUICK = Settings(quick=True)
 
