@@ -166,7 +166,7 @@ class KPainterClient:
         """The request as ``AsyncClient.build_request`` would make it, minus cookies, cheaper.
 
         ``build_request`` parses and joins the URL and merges headers and cookies on every call:
-        30 µs, more than the whole workflow adds. Here the absolute URL is parsed once per path
+        30 µs, as much as the whole workflow adds. Here the absolute URL is parsed once per path
         and the client's default headers are copied. No cookies: the client serves many users,
         and a ``Set-Cookie`` from one user's answer must never ride on another's request.
         """
