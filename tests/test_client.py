@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
 import httpx
 import pytest
 
@@ -270,3 +275,138 @@ async def test_cookies_from_answers_are_not_kept() -> None:
     await client.health()
     assert not client._client().cookies
     await client.aclose()
+
+
+@contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A loopback port whose accept queue is full: connecting hangs, so nothing is ever sent
+    (what a blackholed route or a firewall dropping packets looks like)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    fillers = []
+    try:
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            with suppress(BlockingIOError):
+                filler.connect(server.getsockname())
+            fillers.append(filler)
+        yield server.getsockname()[1]
+    finally:
+        for filler in fillers:
+            filler.close()
+        server.close()
+
+
+@pytest.mark.slow
+async def test_a_create_whose_connection_never_opens_is_known_unsent_not_unknown() -> None:
+    with unanswered_port() as port:
+        client = KPainterClient(
+            f"http://127.0.0.1:{port}/openapi/v1",
+            timeout=0.5,
+            retry=RetryPolicy(attempts=2, initial_backoff=0.01, deadline=1.5),
+        )
+        with pytest.raises(UpstreamUnavailableError) as raised:
+            await client.create_creation(KEY, {"type": "image", "prompt": "Tides"})
+        await client.aclose()
+    assert not isinstance(raised.value, OutcomeUnknownError)
+    assert raised.value.code is ErrorCode.UPSTREAM_UNAVAILABLE
+
+
+async def test_a_body_that_does_not_decompress_is_retried_for_a_read() -> None:
+    answers = iter(
+        [httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=b"\x1f\x8b?")]
+    )
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return next(answers, httpx.Response(200, json={"credits": 5}))
+
+    assert (await client_for(httpx.MockTransport(handle)).me(KEY)).credits == 5
+
+
+async def test_a_create_whose_answer_does_not_decompress_is_outcome_unknown_and_not_resent() -> (
+    None
+):
+    posts: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        posts.append(request)
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=b"\x1f\x8b?")
+
+    with pytest.raises(OutcomeUnknownError):
+        await client_for(httpx.MockTransport(handle)).create_creation(KEY, {"type": "image"})
+    assert len(posts) == 1
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+async def test_a_retry_after_that_is_not_a_number_of_seconds_is_ignored(value: str) -> None:
+    client = client_for(answering(429, {"detail": "slow down"}, headers={"Retry-After": value}))
+    with pytest.raises(RateLimitedError) as raised:
+        await client.me(KEY)
+    assert raised.value.retry_after is None
+
+
+async def test_a_retry_after_of_zero_still_backs_off() -> None:
+    times: list[float] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        times.append(time.monotonic())
+        return httpx.Response(429, json={"detail": "slow down"}, headers={"Retry-After": "0"})
+
+    policy = RetryPolicy(attempts=3, initial_backoff=0.05, max_backoff=0.2, max_retry_after=1)
+    client = KPainterClient(
+        "https://kp.test/openapi/v1", transport=httpx.MockTransport(handle), retry=policy
+    )
+    with pytest.raises(RateLimitedError):
+        await client.me(KEY)
+    assert len(times) == 3
+    assert times[1] - times[0] >= 0.05 and times[2] - times[1] >= 0.05
+
+
+async def test_an_upstream_message_quoting_the_key_is_redacted_before_it_is_cut_short() -> None:
+    secret = "sk_live_4f9a8b7c6d5e4f3a2b1c0d9e"  # not kgp_-shaped: only the known-key pass finds it
+    message = "Rejected. " + "The key is not active for this workspace. " * 11 + "Key: " + secret
+    client = client_for(answering(401, {"detail": {"code": "invalid_api_key", "message": message}}))
+    with pytest.raises(AuthenticationError) as raised:
+        await client.me(ApiKey(secret))
+    assert secret[:9] not in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "secret", ["kgp_member_key\u200b_pasted", "kgp_clé_accentuée", "kgp_tab\there"]
+)
+async def test_a_key_no_header_can_carry_is_refused_without_a_request_or_a_leak(
+    secret: str,
+) -> None:
+    sent: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"credits": 5})
+
+    with pytest.raises(AuthenticationError) as raised:
+        await client_for(httpx.MockTransport(handle)).me(ApiKey(secret))
+    assert not sent
+    assert raised.value.code is ErrorCode.INVALID_API_KEY
+    assert secret not in repr(raised.value) and secret not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("creation_id", "path"),
+    [
+        ("1/../../me", "/openapi/v1/creations/1%2F..%2F..%2Fme"),
+        ("1?page=2", "/openapi/v1/creations/1%3Fpage%3D2"),
+        (7, "/openapi/v1/creations/7"),
+    ],
+)
+async def test_an_id_is_always_one_path_segment(creation_id: str | int, path: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"creation_id": 7})
+
+    await client_for(httpx.MockTransport(handle)).get_creation(KEY, creation_id)
+    assert seen[0].url.raw_path.decode() == path
+    assert seen[0].url.query == b""

@@ -11,12 +11,14 @@ import email.utils
 import functools
 import json
 import logging
+import math
 import os
 import time
 import weakref
 from collections.abc import Mapping
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Final, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -25,6 +27,7 @@ from kp_tools import __version__
 from kp_tools.errors import ErrorCode
 from kp_tools.exceptions import (
     ERROR_CLASSES,
+    AuthenticationError,
     FieldProblem,
     InvalidArgumentsError,
     KPainterError,
@@ -55,7 +58,11 @@ DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024  # answers are KB; refuse anything absurd
 MAX_ERROR_MESSAGE: Final = 500  # characters of an upstream error message passed on
 MAX_PROBLEMS: Final = 20
-_TIMEOUT_PHASES: Final = ("connect", "read", "write", "pool")
+CONNECT_SHARE: Final = 0.8
+"""Connecting (and waiting for a pooled connection) may use this share of an attempt's budget.
+It must end before the attempt's own timeout does: a connect that times out proves the request
+never left, so even a create may be sent again, while an attempt cut short by the overall timeout
+may have been sent."""
 _NO_COOKIES: Final = DefaultCookiePolicy(allowed_domains=[])
 
 logger = logging.getLogger("kp_tools.client")
@@ -114,16 +121,17 @@ class KPainterClient:
         return await self._call(CreationPage, "GET", PATHS["creations"], key, params=params)
 
     async def get_creation(self, key: ApiKey, creation_id: ResourceId) -> CreationDetail:
-        path = PATHS["creation"].format(creation_id=creation_id)
+        path = PATHS["creation"].format(creation_id=_segment(creation_id))
         return await self._call(CreationDetail, "GET", path, key)
 
     async def get_job(self, key: ApiKey, job_id: ResourceId) -> JobStatus:
-        return await self._call(JobStatus, "GET", PATHS["job"].format(job_id=job_id), key)
+        path = PATHS["job"].format(job_id=_segment(job_id))
+        return await self._call(JobStatus, "GET", path, key)
 
     async def edit_scene(
         self, key: ApiKey, creation_id: ResourceId, body: Mapping[str, Any]
     ) -> EditAccepted:
-        path = PATHS["edit_scene"].format(creation_id=creation_id)
+        path = PATHS["edit_scene"].format(creation_id=_segment(creation_id))
         return await self._call(EditAccepted, "POST", path, key, json_body=body)
 
     async def aclose(self) -> None:
@@ -172,6 +180,12 @@ class KPainterClient:
         """
         headers = http.headers.copy()
         if key is not None:
+            if not key.sendable:
+                raise AuthenticationError(
+                    "This API key has characters no API key has (non-ASCII, or invisible ones "
+                    "such as a zero-width space, often picked up when copying). Paste it again "
+                    "as plain text."
+                )
             headers[KEY_HEADER] = key.reveal()
         return httpx.Request(
             method,
@@ -179,7 +193,14 @@ class KPainterClient:
             headers=headers,
             json=json_body,
             params=params,
-            extensions={"timeout": dict.fromkeys(_TIMEOUT_PHASES, budget)},
+            extensions={
+                "timeout": {
+                    "connect": budget * CONNECT_SHARE,
+                    "pool": budget * CONNECT_SHARE,
+                    "read": budget,
+                    "write": budget,
+                }
+            },
         )
 
     async def _call(
@@ -277,6 +298,12 @@ class KPainterClient:
             if idempotent:
                 raise
             raise OutcomeUnknownError() from None
+        except httpx.DecodingError:  # a compressed body that does not decompress
+            if idempotent:
+                raise GarbledResponseError(
+                    f"KPainter answered {method} {path} with a body that could not be decoded."
+                ) from None
+            raise OutcomeUnknownError() from None
         except _NOT_SENT as exc:
             raise NotSentError(f"Could not reach KPainter ({type(exc).__name__}).") from None
         except (httpx.TransportError, TimeoutError) as exc:
@@ -310,6 +337,11 @@ class KPainterClient:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _segment(resource_id: ResourceId) -> str:
+    """An id as one path segment: ``1/../../me`` or ``1?page=2`` cannot change the request."""
+    return quote(str(resource_id), safe="")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -355,14 +387,14 @@ def _error_from_response(
         message = _str_or_none(payload.get("message")) or _str_or_none(payload.get("error"))
         detail_code = detail_code or _str_or_none(payload.get("code"))
 
-    message = _clipped(message)
+    message = _clipped(redact(message)) if message is not None else None
     code = ERROR_CODE_BY_DETAIL.get(detail_code or "") or ERROR_CODE_BY_STATUS.get(status)
     if code is None:
         code = ErrorCode.UPSTREAM_UNAVAILABLE if status >= 500 else ErrorCode.UPSTREAM_ERROR
     if message is None:
         message = f"KPainter API request failed with HTTP {status}."
     if code is ErrorCode.INVALID_ARGUMENTS:
-        return InvalidArgumentsError(problems, message=redact(message) if not problems else None)
+        return InvalidArgumentsError(problems, message=message if not problems else None)
     if code is ErrorCode.UPSTREAM_UNAVAILABLE and not idempotent:
         # A 5xx to a create may still have started the job: never resend it blindly.
         return OutcomeUnknownError()
@@ -374,8 +406,8 @@ def _problem_from_fastapi(item: Mapping[str, Any]) -> FieldProblem:
     loc = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path")]
     allowed = item.get("ctx", {}).get("allowed") if isinstance(item.get("ctx"), dict) else None
     return FieldProblem(
-        field=_clipped(".".join(loc)) or "request",
-        problem=redact(_clipped(str(item.get("msg", "invalid value"))) or "invalid value"),
+        field=_clipped(redact(".".join(loc))) or "request",
+        problem=_clipped(redact(str(item.get("msg", "invalid value")))) or "invalid value",
         allowed=allowed[:MAX_PROBLEMS] if isinstance(allowed, list) else None,
     )
 
@@ -385,9 +417,11 @@ def _retry_after(response: httpx.Response) -> float | None:
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "nan" and "inf" parse as floats; neither is a wait
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

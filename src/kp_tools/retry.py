@@ -80,10 +80,12 @@ class RetryPolicy:
         )
 
         def wait(state: RetryCallState) -> float:
+            # A server's Retry-After is a minimum: "0" does not turn the backoff off.
+            backoff = float(jitter(state))
             error = state.outcome.exception() if state.outcome else None
             if isinstance(error, KPainterError) and error.retry_after is not None:
-                return min(error.retry_after, self.max_retry_after)
-            return float(jitter(state))
+                return min(max(error.retry_after, backoff), self.max_retry_after)
+            return backoff
 
         def retryable(error: BaseException) -> bool:
             return self.retryable(error, idempotent=idempotent)
