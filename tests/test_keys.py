@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import pickle
 
 import pytest
 
-from kp_tools import ApiKey, Executor, RetryPolicy, Sandbox
-from kp_tools.keys import redact, resolve_api_key
+from kp_tools import ApiKey, ErrorCode, Executor, RetryPolicy, Sandbox
+from kp_tools.keys import redact, resolve_api_key, without_invented_keys
 from kp_tools.sandbox import Fault
 
 SECRET = "kgp_live_7Qx9ZtY2wVbN4mK8pL3s"
@@ -78,3 +79,37 @@ async def test_no_outcome_error_repr_or_log_contains_the_key(
     seen.extend(record.getMessage() for record in caplog.records)
     seen.extend(str(record.args) for record in caplog.records)
     assert not [text for text in seen if SECRET in text]
+
+
+@pytest.mark.parametrize(
+    "name", ["api_key", "apiKey", "X-Api-Key", "auth_token", "token", "password"]
+)
+def test_an_invented_credential_argument_is_dropped(name: str) -> None:
+    assert without_invented_keys({name: "kgp_made_up", "prompt": "Tides"}, ["prompt"]) == {
+        "prompt": "Tides"
+    }
+
+
+@pytest.mark.parametrize("name", ["keywords", "author", "max_tokens", "monkey", "keyframe"])
+def test_an_ordinary_unknown_argument_is_kept_for_the_executor_to_refuse(name: str) -> None:
+    # Dropping it would run a create without what the model asked for, where MCP refuses it.
+    assert without_invented_keys({name: "x", "prompt": "Tides"}, ["prompt"]) == {
+        name: "x",
+        "prompt": "Tides",
+    }
+
+
+@pytest.mark.parametrize("secret", ["ok", "null", "false", "key", "code", "error"])
+async def test_a_key_spelled_like_the_outcomes_own_words_still_gets_an_outcome(secret: str) -> None:
+    executor = Executor.for_sandbox(Sandbox())
+
+    outcome = await executor.run("kp_me", api_key=secret)
+
+    assert outcome.code is ErrorCode.INVALID_API_KEY
+    assert json.loads(outcome.text())["error"]["code"] == "invalid_api_key"
+    await executor.aclose()
+
+
+def test_a_short_key_seen_once_does_not_garble_other_users_text() -> None:
+    ApiKey("a")
+    assert redact("The API key was rejected, try again.") == "The API key was rejected, try again."

@@ -30,6 +30,10 @@ ENV_DEFAULT_KEY: Final = "PARTNER_MCP_DEFAULT_API_KEY"
 ENV_KEY: Final = "KGP_API_KEY"
 
 _PREFIX_LEN: Final = 8
+_MIN_SHARED_REDACTION: Final = 8
+"""Shorter keys (``key``, ``test``: never real ones) are left out of :func:`redact`, which every
+user's text goes through: one user typing ``a`` as a key must not garble everyone's messages.
+A call's own key, whatever its length, is still removed from that call's outcome."""
 _MAX_KNOWN: Final = 4096  # keys remembered for redaction; bounded so many users cost bounded memory
 _known_secrets: OrderedDict[str, ApiKey] = OrderedDict()  # also the keys built, for reuse
 _known_lock = threading.Lock()
@@ -38,7 +42,7 @@ _known_lock = threading.Lock()
 class ApiKey:
     """A user's KPainter API key. ``str()``, ``repr()`` and pickling never expose it."""
 
-    __slots__ = ("_secret", "fingerprint", "prefix")
+    __slots__ = ("_secret", "fingerprint", "prefix", "sendable")
 
     @classmethod
     def of(cls, secret: str) -> ApiKey:
@@ -59,6 +63,10 @@ class ApiKey:
         # Workflow state is keyed by this, never by the key itself; it is stable across
         # processes so replicas sharing a state store agree on it.
         self.fingerprint = hashlib.sha256(b"kp-tools:" + secret.encode()).hexdigest()[:32]
+        # An HTTP header carries printable ASCII only. A key pasted with a zero-width space or a
+        # typographic character cannot be sent, and must be refused before httpx tries (its
+        # encoding error quotes the key).
+        self.sendable = secret.isascii() and secret.isprintable()
         with _known_lock:
             _known_secrets[secret] = self
             _known_secrets.move_to_end(secret)
@@ -119,7 +127,7 @@ def redact(text: str) -> str:
     messages) before it reaches an outcome or a log.
     """
     with _known_lock:
-        secrets = list(_known_secrets)
+        secrets = [secret for secret in _known_secrets if len(secret) >= _MIN_SHARED_REDACTION]
     return redact_secrets(text, secrets)
 
 
@@ -165,18 +173,27 @@ def install_log_redaction() -> None:
     _installed = True
 
 
-_CREDENTIAL_WORDS: Final = ("key", "token", "secret", "password", "auth")
+_CREDENTIAL_WORDS: Final = frozenset(
+    {"key", "apikey", "token", "secret", "password", "passwd", "auth", "authorization", "bearer"}
+)
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def without_invented_keys(arguments: Mapping[str, Any], fields: Collection[str]) -> dict[str, Any]:
     """Drop credential-like arguments a tool does not declare (an ``api_key`` a model made up).
 
     LangChain and LlamaIndex tools never show a key to the model, so one in a tool call was
-    invented: it is never used and never echoed back. Any other unknown argument is left for the
-    executor to refuse, so a typo is still reported.
+    invented: it is never used and never echoed back. A name counts as credential-like when one
+    of its words is (``api_key``, ``apiKey``, ``X-Api-Key``, ``auth_token``), not when a word
+    merely contains one (``keywords``, ``author``, ``max_tokens``). Any other unknown argument is
+    left for the executor to refuse, as MCP does, so a typo is still reported.
     """
     return {
         name: value
         for name, value in arguments.items()
-        if name in fields or not any(word in name.lower() for word in _CREDENTIAL_WORDS)
+        if name in fields or not _is_credential_name(name)
     }
+
+
+def _is_credential_name(name: str) -> bool:
+    return any(word.lower() in _CREDENTIAL_WORDS for word in _WORD.findall(name))

@@ -132,3 +132,16 @@ async def test_a_string_input_fills_the_first_argument(tools: dict[str, BaseTool
     catalog = json.loads(await tools["kp_get_catalog"].ainvoke("image"))
 
     assert [t["type"] for t in catalog["result"]["content_types"]] == ["image"]
+
+
+async def test_an_unknown_argument_is_refused_as_over_mcp_not_dropped(sandbox: Sandbox) -> None:
+    toolkit = KPainterToolkit(executor=Executor.for_sandbox(sandbox), api_key=MEMBER)
+    tools = {tool.name: tool for tool in toolkit.get_tools()}
+    await tools["kp_me"].ainvoke({})
+
+    message = await tools["kp_list_creations"].ainvoke(
+        {"type": "tool_call", "id": "1", "name": "kp_list_creations", "args": {"keywords": "cats"}}
+    )
+
+    assert message.status == "error"
+    assert "keywords" in message.content and "invalid_arguments" in message.content

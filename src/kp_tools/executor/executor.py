@@ -261,8 +261,44 @@ def _deliverable(spec: ToolSpec[Any, Any], outcome: Outcome, key: ApiKey | None)
             code=ErrorCode.UPSTREAM_ERROR,
         )
         return Outcome.failure(spec.name, error)
-    cleaned = redact_secrets(text, [key.reveal()] if key is not None else [])
-    return outcome if cleaned == text else Outcome.model_validate_json(cleaned)
+    secrets = [key.reveal()] if key is not None else []
+    if redact_secrets(text, secrets) == text:  # the common case: one pass over one string
+        return outcome
+    return _scrubbed(outcome, secrets)
+
+
+def _scrubbed(outcome: Outcome, secrets: list[str]) -> Outcome:
+    """The outcome with the key removed from every text it carries, field by field.
+
+    Not by replacing inside the serialized JSON: a short or common key (``ok``, ``null``,
+    ``key``) also matches the JSON's own field names and codes, which would break the outcome.
+    """
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact_secrets(value, secrets)
+        if isinstance(value, list):
+            return [clean(item) for item in value]
+        if isinstance(value, dict):
+            return {clean(name): clean(item) for name, item in value.items()}
+        return value
+
+    error = outcome.error
+    if error is not None:
+        problems = [
+            problem.model_copy(
+                update={
+                    "field": clean(problem.field),
+                    "problem": clean(problem.problem),
+                    "allowed": clean(problem.allowed),
+                }
+            )
+            for problem in error.problems
+        ]
+        error = error.model_copy(update={"message": clean(error.message), "problems": problems})
+    return outcome.model_copy(
+        update={"data": clean(outcome.data), "next_step": clean(outcome.next_step), "error": error}
+    )
 
 
 def executor_for(
