@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
 from kp_tools import ErrorCode, Executor, Sandbox
 from kp_tools.sandbox import Fault
+from kp_tools.state import MemoryStateStore, StateUnavailableError
 from tests.conftest import MEMBER
 
 VIDEO = {"type": "slides_video", "prompt": "Plate tectonics", "scene_count": 5}
@@ -176,3 +178,24 @@ async def test_an_identical_scene_edit_is_sent_once(ready: Executor, sandbox: Sa
     second = await ready.run("kp_edit_scene", edit, api_key=MEMBER)
     assert first.ok and second.ok and second.data is not None and second.data["deduplicated"]
     assert sandbox.count("POST", "/creations/1/edit") == 1
+
+
+class _StoreThatFailsAfterTheCreate(MemoryStateStore):
+    """Redis going away while KPainter was answering the create."""
+
+    async def settle(self, key_id: str, fingerprint: str, result: dict[str, Any] | None) -> None:
+        raise StateUnavailableError()
+
+
+async def test_a_started_job_is_reported_even_when_the_store_cannot_record_it(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    executor = Executor(sandbox.client(), store=_StoreThatFailsAfterTheCreate(), env={})
+    assert (await executor.run("kp_me", api_key=MEMBER)).ok
+
+    outcome = await executor.run("kp_create_creation", VIDEO, api_key=MEMBER)
+
+    # Reporting state_unavailable ("refused, retry") would have the model pay for a second job.
+    assert outcome.ok and outcome.data is not None and outcome.data["job_id"]
+    assert sandbox.count("POST", "/creations") == 1
+    assert "could not record it" in caplog.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 CLAIM_POLL_SECONDS = 0.05
+
+logger = logging.getLogger("kp_tools.executor")
 
 
 class CallContext:
@@ -104,9 +107,17 @@ class CallContext:
             # Cancelled or crashed mid-request: it may have been sent. Never assume it was not.
             await asyncio.shield(store.settle(key_id, fingerprint, None))
             raise
-        await store.settle(key_id, fingerprint, result.model_dump(mode="json"))
-        if cost:
-            await store.debit(key_id, cost)
+        # The job started and is paid for: from here on a store failure must not turn it into
+        # an error (the model would retry and pay twice). The claim stays pending until its TTL,
+        # so an identical request meanwhile is still not sent.
+        try:
+            await store.settle(key_id, fingerprint, result.model_dump(mode="json"))
+            if cost:
+                await store.debit(key_id, cost)
+        except KPainterError as error:
+            logger.warning(
+                "%s: started, but the state store could not record it: %s", self._tool, error.code
+            )
         return result, False
 
     async def _claim(self, key_id: str, fingerprint: str) -> Claim:
