@@ -131,3 +131,16 @@ def test_the_store_is_chosen_by_url() -> None:
     assert isinstance(state_store_from_url("redis://127.0.0.1:6379/0"), RedisStateStore)
     with pytest.raises(ValueError, match="KP_STATE_URL"):
         state_store_from_url("postgres://x")
+
+
+async def test_calls_with_unknown_keys_do_not_push_out_a_users_halt_or_claim() -> None:
+    store = MemoryStateStore(max_keys=100)
+    await store.set_halt("user", Halt(ErrorCode.INSUFFICIENT_CREDITS, "402", 0.0))
+    await store.claim("user", "create-1")
+    for index in range(1000):  # made-up keys: each read, each 401 clearing, then refused
+        await store.load(f"junk{index}")
+        await store.set_verification(f"junk{index}", None)
+        await store.get_catalog(f"junk{index}")
+    assert len(store) == 1
+    assert (await store.load("user")).halt is not None
+    assert (await store.claim("user", "create-1")).status is ClaimStatus.PENDING

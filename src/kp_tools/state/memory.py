@@ -60,6 +60,15 @@ class MemoryStateStore(StateStore):
     def __len__(self) -> int:
         return len(self._entries)
 
+    def _existing(self, key_id: str) -> _Entry | None:
+        """The key's entry if it has one. Reads and clears never create one: otherwise calls
+        with made-up keys, each refused locally, would push real users' entries (their halts
+        and pending claims) out of the bounded map."""
+        entry = self._entries.get(key_id)
+        if entry is not None:
+            self._entries.move_to_end(key_id)
+        return entry
+
     def _entry(self, key_id: str) -> _Entry:
         entry = self._entries.get(key_id)
         if entry is None:
@@ -78,19 +87,28 @@ class MemoryStateStore(StateStore):
 
     async def load(self, key_id: str) -> KeyState:
         with self._lock:
-            entry = self._entry(key_id)
+            entry = self._existing(key_id)
+            if entry is None:
+                return KeyState()
             return KeyState(self._live(entry.verification), self._live(entry.halt))
 
     async def set_verification(self, key_id: str, verification: Verification | None) -> None:
         with self._lock:
-            entry = self._entry(key_id)
-            entry.verification = (
-                self._expiring(verification, self.ttl.verification) if verification else None
+            if verification is None:
+                if (entry := self._existing(key_id)) is not None:
+                    entry.verification = None
+                return
+            self._entry(key_id).verification = self._expiring(
+                verification, self.ttl.verification
             )
 
     async def set_halt(self, key_id: str, halt: Halt | None) -> None:
         with self._lock:
-            self._entry(key_id).halt = self._expiring(halt, self.ttl.halt) if halt else None
+            if halt is None:
+                if (entry := self._existing(key_id)) is not None:
+                    entry.halt = None
+                return
+            self._entry(key_id).halt = self._expiring(halt, self.ttl.halt)
 
     async def debit(self, key_id: str, credits: int) -> None:
         with self._lock:
@@ -101,7 +119,8 @@ class MemoryStateStore(StateStore):
 
     async def get_catalog(self, key_id: str) -> dict[str, Any] | None:
         with self._lock:
-            catalog: dict[str, Any] | None = self._live(self._entry(key_id).catalog)
+            entry = self._existing(key_id)
+            catalog: dict[str, Any] | None = None if entry is None else self._live(entry.catalog)
             return catalog
 
     async def put_catalog(self, key_id: str, catalog: dict[str, Any]) -> None:
@@ -130,4 +149,5 @@ class MemoryStateStore(StateStore):
 
     async def release(self, key_id: str, fingerprint: str) -> None:
         with self._lock:
-            self._entry(key_id).claims.pop(fingerprint, None)
+            if (entry := self._existing(key_id)) is not None:
+                entry.claims.pop(fingerprint, None)
