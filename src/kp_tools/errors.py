@@ -129,8 +129,7 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
     ),
     ErrorCode.OUTCOME_UNKNOWN: ErrorInfo(
         "The request was sent but no answer came back, so it may or may not have been "
-        "accepted. It was not retried, to avoid spending credits twice. Call kp_list_creations "
-        "to see whether it started before trying again.",
+        "accepted. It was not retried, to avoid spending credits twice.",
         retryable=False,
         stop=False,
         tell_user=None,

@@ -31,8 +31,9 @@ STOP_RULES: Final = (
     "is true, stop and tell the user error.tell_user: insufficient_permission means stop before "
     "creating anything; insufficient_credits means the user must top up on the main site; "
     "invalid_api_key means the user must re-check or reactivate the key on the API Key page. "
-    "outcome_unknown means a create may or may not have started: call kp_list_creations before "
-    "trying again. invalid_arguments lists each bad field with the allowed values."
+    "outcome_unknown means a create or edit may or may not have started: check as its message "
+    "says (kp_list_creations after a create, kp_get_creation after a scene edit) before trying "
+    "again. invalid_arguments lists each bad field with the allowed values."
 )
 
 INSTRUCTIONS: Final = "\n".join(

@@ -93,7 +93,7 @@ class CallContext:
         if claim.status is not ClaimStatus.OWNED:
             raise OutcomeUnknownError(
                 "An identical request was sent moments ago and its outcome is unknown, so this "
-                "one was not sent. Call kp_list_creations to check whether it started."
+                "one was not sent."
             )
         try:
             result = await send()

@@ -20,7 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from kp_tools.client import KPainterClient
 from kp_tools.errors import ErrorCode
-from kp_tools.exceptions import ERROR_CLASSES, FieldProblem, InvalidArgumentsError, KPainterError
+from kp_tools.exceptions import (
+    ERROR_CLASSES,
+    FieldProblem,
+    InvalidArgumentsError,
+    KPainterError,
+    OutcomeUnknownError,
+)
 from kp_tools.executor.context import CallContext
 from kp_tools.executor.waiting import ProgressCallback, WaitPolicy
 from kp_tools.keys import ApiKey, redact, redact_secrets, resolve_api_key
@@ -150,6 +156,10 @@ class Executor:
                         key,
                         store_error.code.value,
                     )
+            if error.code is ErrorCode.OUTCOME_UNKNOWN and spec.check_unknown_outcome:
+                error = OutcomeUnknownError(
+                    f"{error.message} {spec.check_unknown_outcome}", data=error.data
+                )
             outcome = Outcome.failure(spec.name, error, error.data)
         except Exception as exc:
             logger.error("%s failed unexpectedly: %s", tool, redact(repr(exc)))

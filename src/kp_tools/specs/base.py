@@ -99,6 +99,9 @@ class ToolSpec(Generic[In, Out]):
     needs_key: bool = True
     verifies_key: bool = False
     idempotent: bool = True
+    check_unknown_outcome: str | None = None
+    """For a credit-spending tool: how the model finds out whether a request that got no answer
+    took effect, added to every ``outcome_unknown`` it reports."""
 
     @property
     def read_only(self) -> bool:

@@ -126,4 +126,5 @@ SPEC = ToolSpec(
     run=_run,
     next_step=_next_step,
     idempotent=False,
+    check_unknown_outcome=("Call kp_list_creations to see whether it started before trying again."),
 )

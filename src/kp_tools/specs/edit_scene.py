@@ -79,4 +79,8 @@ SPEC = ToolSpec(
         "and wait_seconds=30, then kp_get_creation to see the new scene."
     ),
     idempotent=False,
+    check_unknown_outcome=(
+        "Call kp_get_creation for this creation to see whether the scene changed (its revision "
+        "or status) before trying again; kp_list_creations does not show edits."
+    ),
 )
