@@ -7,6 +7,7 @@ import time
 from kp_tools import ErrorCode, Executor, Sandbox
 from kp_tools.executor.waiting import WaitPolicy, wait_for_job
 from kp_tools.models import JobStatus
+from kp_tools.sandbox import Fault
 from tests.conftest import MEMBER
 
 
@@ -111,3 +112,27 @@ async def test_a_broken_progress_consumer_does_not_fail_the_call() -> None:
         "kp_get_job_status", {"job_id": job_id, "wait_seconds": 5}, api_key=MEMBER, progress=broken
     )
     assert outcome.ok and outcome.data is not None and outcome.data["done"]
+
+
+async def test_a_slow_upstream_does_not_stretch_a_wait_past_what_was_asked() -> None:
+    sandbox = Sandbox(job_seconds=300)
+    executor = Executor.for_sandbox(sandbox)
+    job_id = await started_job(executor)
+
+    async def slow_down_after_the_first_answer(*_: object) -> None:
+        if not sandbox.faults:  # from now on each answer takes 12 s, under the read timeout
+            sandbox.faults.add(Fault("latency", path="/creations/jobs", seconds=12, times=None))
+
+    started = time.monotonic()
+    outcome = await executor.run(
+        "kp_get_job_status",
+        {"job_id": job_id, "wait_seconds": 1},
+        api_key=MEMBER,
+        progress=slow_down_after_the_first_answer,
+    )
+
+    assert time.monotonic() - started < 1 + WaitPolicy().last_poll_seconds + 1
+    assert outcome.ok and outcome.data is not None
+    assert outcome.data["done"] is False and outcome.data["status"] in ("queued", "processing")
+    sandbox.faults.clear()
+    await executor.aclose()

@@ -2,8 +2,8 @@
 
 Fixed-interval polling either wastes requests on long jobs or notices short ones late. Here the
 interval grows geometrically, and once two samples show progress moving, the next poll is aimed
-at the estimated finish. Every step is capped by the caller's deadline, so the wait never
-overruns what the model asked for.
+at the estimated finish. Every sleep and every poll after the first is capped by what is left of
+the wait, so a slow upstream stretches it by at most ``last_poll_seconds``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ class WaitPolicy:
     min_interval: float = 0.2
     max_interval: float = 5.0
     eta_margin: float = 1.1
+    last_poll_seconds: float = 2.0
+    """The least time a poll after the first gets, even when the wait is almost over."""
 
 
 async def wait_for_job(
@@ -49,8 +51,8 @@ async def wait_for_job(
     interval = policy.first_interval
     samples: list[tuple[float, int]] = []
     polls = 0
+    job = await fetch()  # the first answer may take the client's full deadline: nothing to show yet
     while True:
-        job = await fetch()
         polls += 1
         now = clock()
         done = job.status in JOB_TERMINAL
@@ -62,16 +64,31 @@ async def wait_for_job(
         suggested = min(max(suggested, policy.min_interval), policy.max_interval)
         remaining = deadline - now
         if done or remaining <= 0:
-            return WaitResult(
-                job=job,
-                done=done,
-                timed_out=not done and wait_seconds > 0,
-                waited_seconds=now - started,
-                polls=polls,
-                poll_after_seconds=None if done else round(suggested, 1),
-            )
+            return _result(job, wait_seconds, started, now, polls, suggested)
         await sleep(min(suggested, remaining))
         interval = min(interval * policy.backoff, policy.max_interval)
+        try:
+            # Later polls only have what is left of the wait: a slow upstream must not stretch
+            # the call past what the model asked for (and past a host's tool timeout).
+            async with asyncio.timeout(max(deadline - clock(), policy.last_poll_seconds)):
+                job = await fetch()
+        except TimeoutError:
+            return _result(job, wait_seconds, started, clock(), polls, suggested)
+
+
+def _result(
+    job: JobStatus, wait_seconds: float, started: float, now: float, polls: int, suggested: float
+) -> WaitResult:
+    """What the wait learned: the last status it saw, and when to ask again if unfinished."""
+    done = job.status in JOB_TERMINAL
+    return WaitResult(
+        job=job,
+        done=done,
+        timed_out=not done and wait_seconds > 0,
+        waited_seconds=now - started,
+        polls=polls,
+        poll_after_seconds=None if done else round(suggested, 1),
+    )
 
 
 def _eta(samples: list[tuple[float, int]]) -> float | None:

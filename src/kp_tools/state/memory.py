@@ -98,9 +98,7 @@ class MemoryStateStore(StateStore):
                 if (entry := self._existing(key_id)) is not None:
                     entry.verification = None
                 return
-            self._entry(key_id).verification = self._expiring(
-                verification, self.ttl.verification
-            )
+            self._entry(key_id).verification = self._expiring(verification, self.ttl.verification)
 
     async def set_halt(self, key_id: str, halt: Halt | None) -> None:
         with self._lock:
