@@ -78,6 +78,8 @@ class KPainterClient:
     ``transport`` replaces the network, for example ``Sandbox().transport`` or an
     ``httpx.MockTransport``. Without one, each event loop that uses the client gets its own
     pooled ``httpx.AsyncClient`` (connections cannot cross loops; the sync facade runs its own).
+    A transport given here is shared by every loop, so one that pools connections (an
+    ``httpx.AsyncHTTPTransport``) must only be used from one loop: not with ``run_sync`` as well.
     """
 
     def __init__(
@@ -152,6 +154,7 @@ class KPainterClient:
         loop = asyncio.get_running_loop()
         http = self._http.get(loop)
         if http is None or http.is_closed:
+            self._forget_closed_loops()
             http = httpx.AsyncClient(
                 transport=self._transport,
                 timeout=self.timeout,
@@ -160,6 +163,13 @@ class KPainterClient:
             )
             self._http[loop] = http
         return http
+
+    def _forget_closed_loops(self) -> None:
+        """Drop the pools of event loops that have ended (one per ``asyncio.run`` in a script
+        or a synchronous web view). Their connections reference the loop, so the weak mapping
+        alone never lets them go; dropped, their sockets close when collected."""
+        for loop in [loop for loop in self._http if loop.is_closed()]:
+            del self._http[loop]
 
     def _request(
         self,

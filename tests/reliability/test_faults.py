@@ -715,3 +715,15 @@ async def test_a_wait_on_a_failing_upstream_ends_in_a_typed_outcome_in_bounded_t
 
     assert outcome.code is UNAVAILABLE
     assert time.monotonic() - started < CALL_BOUND
+
+
+@pytest.mark.slow
+def test_one_asyncio_run_per_call_keeps_one_pool_not_one_per_run(
+    served: tuple[Sandbox, str],
+) -> None:
+    """A script or a synchronous web view calling ``asyncio.run`` per request."""
+    _, base = served
+    client = KPainterClient(base + "/openapi/v1")
+    for _ in range(20):
+        asyncio.run(client.health())
+    assert len(client._http) <= 1
