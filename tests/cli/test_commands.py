@@ -122,6 +122,54 @@ def test_get_shows_scenes_and_saves_pictures(cli: Cli, ready_creation: int, tmp_
     assert "They fly silently" in (target / "scene-s3.svg").read_text()
 
 
+def credits(cli: Cli) -> int:
+    return int(json.loads(cli("me", "--sandbox", "--json").stdout)["result"]["credits"])
+
+
+def test_save_previews_into_an_unwritable_place_is_refused_before_spending(
+    cli: Cli, fast_sandbox: None, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    target = tmp_path / "a-file" / "pictures"
+    result = cli("create", "--sandbox", "slides_video", TOPIC, "--save-previews", str(target))
+    assert result.exit_code == 2
+    assert "Started" not in result.output
+    message = " ".join(lines(result.stderr))
+    assert f"cannot save pictures in {target}: Not a directory. Nothing was sent" in message
+    assert credits(cli) == 1000
+    assert json.loads(cli("list", "--sandbox", "--json").stdout)["result"]["total"] == 0
+
+
+def test_an_edit_with_an_unwritable_save_previews_place_is_not_sent(
+    cli: Cli, ready_creation: int, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    target = tmp_path / "a-file" / "pictures"
+    before = credits(cli)
+    result = cli(
+        "edit-scene", "1", "s2", "--regenerate", "--sandbox", "--save-previews", str(target)
+    )
+    assert result.exit_code == 2
+    assert f"cannot save pictures in {target}" in " ".join(lines(result.stderr))
+    assert credits(cli) == before
+    detail = json.loads(cli("get", "1", "--sandbox", "--json").stdout)["result"]
+    assert [scene["revision"] for scene in detail["scenes"]] == [1, 1, 1]
+
+
+def test_a_picture_that_cannot_be_written_is_reported_not_a_traceback(
+    cli: Cli, ready_creation: int, tmp_path: Path
+) -> None:
+    target = tmp_path / "pictures"
+    (target / "main.svg").mkdir(parents=True)  # the directory is fine; one file in it is not
+    result = cli("get", "1", "--sandbox", "--save-previews", str(target))
+    assert result.exit_code == 1
+    message = " ".join(lines(result.stderr))
+    assert f"Could not save the pictures in {target}: Is a directory: {target / 'main.svg'}" in (
+        message
+    )
+    assert "kp-tools get 1 --save-previews DIR --sandbox" in message
+
+
 def test_edit_scene_wait_shows_the_new_narration(cli: Cli, ready_creation: int) -> None:
     result = cli(
         "edit-scene",

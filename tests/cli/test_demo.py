@@ -75,6 +75,26 @@ def test_a_key_without_credits_makes_the_agent_stop(cli: Cli) -> None:
     )
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_api_key_counts_as_no_key(cli: Cli, blank: str) -> None:
+    result = cli("demo", "--job-seconds", "0", "--api-key", blank)
+    assert result.exit_code == 0, result.output
+    assert "key kgp_sa…" in result.output
+    assert "✓ Ada Member · member plan · 1000 credits · can create" in result.output
+    assert len(shown_calls(result.output)) == len(CALLS)
+
+
+def test_an_unwritable_save_previews_place_stops_the_demo_before_it_starts(
+    cli: Cli, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    target = tmp_path / "a-file" / "pictures"
+    result = cli("demo", "--job-seconds", "0", "--save-previews", str(target))
+    assert result.exit_code == 2
+    assert f"cannot save pictures in {target}: Not a directory" in " ".join(lines(result.stderr))
+    assert "→" not in result.output  # nothing ran
+
+
 def test_a_custom_topic_is_the_prompt(cli: Cli) -> None:
     result = cli("demo", "--job-seconds", "0", "--topic", "Why the sky is blue")
     assert result.exit_code == 0

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
+
+import pytest
 
 from kp_tools.cli import saved_sandbox
 from tests.cli.conftest import Cli
@@ -73,6 +76,21 @@ def test_an_unreadable_file_gives_a_fresh_sandbox(cli: Cli, user_environment: Pa
     result = cli("me", "--sandbox", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["result"]["credits"] == 1000
+    assert json.loads(path.read_text())["version"] == 1  # rewritten
+
+
+@pytest.mark.parametrize("saved", ["[]", "null", "42", '"sandbox"'])
+def test_a_saved_file_that_is_json_but_not_an_object_gives_a_fresh_sandbox(
+    cli: Cli, user_environment: Path, caplog: pytest.LogCaptureFixture, saved: str
+) -> None:
+    path = user_environment / "kp-tools" / "sandbox.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(saved)
+    with caplog.at_level(logging.WARNING, logger="kp_tools.cli"):
+        result = cli("me", "--sandbox", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["result"]["credits"] == 1000
+    assert f"starting a fresh sandbox: {path} could not be read" in caplog.text
     assert json.loads(path.read_text())["version"] == 1  # rewritten
 
 

@@ -161,6 +161,16 @@ async def test_prompt_arguments_are_checked(sandbox: Sandbox, mode: str) -> None
             await client.get_prompt("create_everything", {"topic": "x"})
 
 
+@pytest.mark.parametrize("size", ["0", "²", "٣", "3.0", "9" * 5000])
+async def test_a_size_that_is_not_a_plain_positive_number_is_invalid_params(
+    sandbox: Sandbox, mode: str, size: str
+) -> None:
+    async with connect(Executor.for_sandbox(sandbox), mode) as client:
+        with pytest.raises(MCPError, match="scene_count must be a positive whole number") as error:
+            await client.get_prompt("create_slide_deck", {"topic": "Tides", "scene_count": size})
+    assert error.value.code == INVALID_PARAMS
+
+
 async def test_the_server_instructions_describe_the_workflow(sandbox: Sandbox, mode: str) -> None:
     async with connect(Executor.for_sandbox(sandbox), mode) as client:
         instructions = client.instructions or ""

@@ -13,6 +13,7 @@ from kp_tools.cli.options import (
     SandboxOption,
     SavePreviewsOption,
     WaitOption,
+    ready_to_save_previews,
 )
 from kp_tools.cli.session import Options, Session, run_command
 
@@ -72,6 +73,8 @@ def create(
         "image_model": image_model,
         "instructions": instructions,
     }
+
+    ready_to_save_previews(save_previews)
 
     async def body(session: Session) -> int:
         return await spend_and_follow(

@@ -23,8 +23,8 @@ from rich.table import Table
 from rich.text import Text
 
 from kp_tools.cli.agent_loop import ModelError, langchain_loop, load_model, plain_loop
-from kp_tools.cli.options import SavePreviewsOption
-from kp_tools.cli.pictures import picture_urls, save_pictures
+from kp_tools.cli.options import SavePreviewsOption, ready_to_save_previews
+from kp_tools.cli.pictures import picture_urls, save_pictures, why_not_saved
 from kp_tools.cli.scripted.planner import DEFAULT_TOPIC, Planner
 from kp_tools.cli.session import CLI_WAIT_POLICY, SANDBOX_KEY
 from kp_tools.cli.waiting import ProgressBar
@@ -52,6 +52,8 @@ def demo(
     job_seconds: Annotated[float, typer.Option(help="How long sandbox jobs take.")] = 3.0,
 ) -> None:
     """Run the whole workflow through a LangChain agent on the embedded sandbox."""
+    ready_to_save_previews(save_previews)
+    api_key = api_key.strip() or SANDBOX_KEY  # blank counts as missing, as everywhere else
     console = Console(highlight=False)
     planner = Planner() if topic == DEFAULT_TOPIC else custom_planner(topic)
     try:
@@ -204,7 +206,7 @@ async def _run(
                 border_style="green",
             )
         )
-        await _pictures(console, sandbox, screen.detail, save_previews)
+        code = await _pictures(console, sandbox, screen.detail, save_previews)
     finally:
         screen.close()
         await executor.aclose()
@@ -213,7 +215,7 @@ async def _run(
         f"[dim]{screen.calls} tool calls in {seconds:.1f} s. Next: kp-tools create --sandbox "
         "slides_video 'your topic' --wait, or open notebooks/.[/dim]"
     )
-    return 0
+    return code
 
 
 async def _pictures(
@@ -221,9 +223,9 @@ async def _pictures(
     sandbox: Sandbox,
     detail: Mapping[str, Any] | None,
     directory: Path | None,
-) -> None:
+) -> int:
     if not detail:
-        return
+        return 0
     table = Table(title="Pictures", title_justify="left", header_style="bold")
     table.add_column("picture")
     table.add_column("URL" if directory is None else "saved as", overflow="fold")
@@ -235,11 +237,17 @@ async def _pictures(
             "[dim]Sandbox URLs live in this process; keep the pictures with "
             "--save-previews DIR.[/dim]"
         )
-        return
+        return 0
     import httpx
 
-    async with httpx.AsyncClient(transport=sandbox.transport) as http:
-        saved = await save_pictures(http, detail, directory)
+    try:
+        async with httpx.AsyncClient(transport=sandbox.transport) as http:
+            saved = await save_pictures(http, detail, directory)
+    except OSError as error:  # checked before the run, but the disk can still say no
+        reason = why_not_saved(error, directory)
+        console.print(Text(f"Could not save the pictures in {directory}: {reason}.", "red"))
+        return 1
     for item in saved:
         table.add_row(item.name, Text(str(item.path) if item.path else f"skipped: {item.skipped}"))
     console.print(table)
+    return 0

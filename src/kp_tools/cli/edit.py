@@ -13,6 +13,7 @@ from kp_tools.cli.options import (
     SandboxOption,
     SavePreviewsOption,
     WaitOption,
+    ready_to_save_previews,
 )
 from kp_tools.cli.session import Options, Session, run_command
 
@@ -52,6 +53,8 @@ def edit_scene(
         "prompt": prompt,
         "voice_id": voice_id,
     }
+
+    ready_to_save_previews(save_previews)
 
     async def body(session: Session) -> int:
         return await spend_and_follow(

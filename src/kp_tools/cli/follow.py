@@ -8,7 +8,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from kp_tools.cli.pictures import save_pictures
+from kp_tools.cli.pictures import save_pictures, why_not_saved
 from kp_tools.cli.render import failed, plain, show_creation, show_me_line
 from kp_tools.cli.session import Session
 from kp_tools.cli.waiting import wait_for_job
@@ -83,7 +83,19 @@ async def show_creation_and_pictures(
     else:
         show_creation(session.out, detail)
     if save_previews is not None:
-        saved = await save_pictures(session.media(), detail, save_previews)
+        try:
+            saved = await save_pictures(session.media(), detail, save_previews)
+        except OSError as error:  # checked before the call, but the disk can still say no
+            reason = why_not_saved(error, save_previews)
+            session.err.print(
+                Text.assemble(
+                    ("Could not save the pictures", "red"),
+                    f" in {save_previews}: {reason}. The creation is fine; "
+                    f"save them elsewhere with: kp-tools get {creation_id} --save-previews DIR"
+                    + (" --sandbox" if session.sandbox is not None else ""),
+                )
+            )
+            return 1
         console = session.err if session.as_json else session.out
         table = Table(title="Pictures", title_justify="left", header_style="bold")
         table.add_column("picture")

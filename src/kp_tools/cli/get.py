@@ -7,7 +7,13 @@ from typing import Annotated
 import typer
 
 from kp_tools.cli.follow import show_creation_and_pictures
-from kp_tools.cli.options import ApiKeyOption, JsonOption, SandboxOption, SavePreviewsOption
+from kp_tools.cli.options import (
+    ApiKeyOption,
+    JsonOption,
+    SandboxOption,
+    SavePreviewsOption,
+    ready_to_save_previews,
+)
 from kp_tools.cli.session import Options, Session, run_command
 
 
@@ -19,6 +25,7 @@ def get(
     json: JsonOption = False,
 ) -> None:
     """Read a creation (kp_get_creation): status, result URLs, scenes, what can be edited."""
+    ready_to_save_previews(save_previews)
 
     async def body(session: Session) -> int:
         return await show_creation_and_pictures(session, creation_id, save_previews)

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["ApiKeyOption", "JsonOption", "SandboxOption", "SavePreviewsOption", "WaitOption"]
+from kp_tools.cli.pictures import prepare_directory, why_not_saved
+
+__all__ = [
+    "ApiKeyOption",
+    "JsonOption",
+    "SandboxOption",
+    "SavePreviewsOption",
+    "WaitOption",
+    "ready_to_save_previews",
+]
 
 SandboxOption = Annotated[
     bool,
@@ -44,3 +53,22 @@ SavePreviewsOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def ready_to_save_previews(directory: Path | None) -> None:
+    """Create the ``--save-previews`` directory now, before anything is spent.
+
+    A directory that cannot be created or written to is a command-line mistake (exit code 2),
+    reported with the reason, not a traceback after the job has been paid for.
+    """
+    if directory is None:
+        return
+    try:
+        prepare_directory(directory)
+    except OSError as error:
+        reason = why_not_saved(error, directory)
+        raise typer.BadParameter(
+            f"cannot save pictures in {directory}: {reason}. Nothing was sent; give a directory "
+            "you can create and write to.",
+            param_hint="'--save-previews'",
+        ) from None

@@ -9,6 +9,7 @@ names are fixed (``main.svg``, ``cover.svg``, ``scene-s1.svg``...), never taken 
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Final
 
 import httpx
 
-__all__ = ["Saved", "picture_urls", "save_pictures"]
+__all__ = ["Saved", "picture_urls", "prepare_directory", "save_pictures", "why_not_saved"]
 
 MAX_BYTES: Final = 20 * 1024 * 1024
 _EXTENSIONS: Final = {
@@ -51,6 +52,25 @@ def picture_urls(detail: Mapping[str, Any]) -> dict[str, str]:
             safe = re.sub(r"[^A-Za-z0-9_-]", "_", str(scene.get("scene_id")))[:40]
             urls[f"scene-{safe}"] = str(scene["image_url"])
     return urls
+
+
+def prepare_directory(directory: Path) -> None:
+    """Create ``directory`` if needed and check a file can be written in it (``OSError`` if not).
+
+    Called before a create or an edit is sent, so a directory that cannot be used is found out
+    before any credits are spent, not after the job.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=directory):
+        pass
+
+
+def why_not_saved(error: OSError, directory: Path) -> str:
+    """Why ``directory`` or a picture in it could not be written, for a person to act on."""
+    reason = error.strerror or str(error)
+    if error.filename is None or Path(error.filename) == directory:
+        return reason
+    return f"{reason}: {error.filename}"
 
 
 async def save_pictures(

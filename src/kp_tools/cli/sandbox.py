@@ -14,7 +14,7 @@ SERVED_JOB_SECONDS = 5.0
 
 
 def sandbox(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8765,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8765,
     host: Annotated[str, typer.Option(help="Interface; keep it on loopback.")] = "127.0.0.1",
     job_seconds: Annotated[
         float | None,

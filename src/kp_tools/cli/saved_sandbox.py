@@ -46,6 +46,8 @@ def load(path: Path) -> Sandbox:
     """The saved sandbox, or a fresh one when there is none (or it cannot be read)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"a JSON {type(data).__name__}, not an object")
         if data.get("version") != FORMAT_VERSION:
             raise ValueError(f"format {data.get('version')!r}")
         return _restore(data)

@@ -129,7 +129,7 @@ def serve(
         Transport, typer.Option(help="stdio for local hosts; http serves streamable HTTP at /mcp.")
     ] = Transport.STDIO,
     host: Annotated[str, typer.Option(help="HTTP: interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="HTTP: port.")] = 8002,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="HTTP: port.")] = 8002,
     sandbox: Annotated[
         bool, typer.Option("--sandbox", help="Use the embedded sandbox instead of KPainter.")
     ] = False,

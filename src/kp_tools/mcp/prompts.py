@@ -100,15 +100,16 @@ def render(guided: GuidedCreation, arguments: dict[str, str]) -> str:
     if guided.size_argument is not None:
         raw = (arguments.get(guided.size_argument) or "").strip()
         if raw:
-            if not raw.isdigit() or int(raw) < 1:
+            size = _positive_whole_number(raw)
+            if size is None:
                 raise MCPError(
                     code=INVALID_PARAMS,
                     message=f"{guided.name}: {guided.size_argument} must be a positive whole "
                     f"number, not {raw!r}",
                 )
-            lines.append(f"{guided.size_argument}: {int(raw)}")
-            options.append(f"{guided.size_argument}={int(raw)}")
-            size_check = f" Check that {guided.size_argument}={int(raw)} is within its range."
+            lines.append(f"{guided.size_argument}: {size}")
+            options.append(f"{guided.size_argument}={size}")
+            size_check = f" Check that {guided.size_argument}={size} is within its range."
         else:
             size_check = f" Use the catalog's default {guided.size_argument}."
     lines += [
@@ -124,6 +125,21 @@ def render(guided: GuidedCreation, arguments: dict[str, str]) -> str:
         STOP_RULES,
     ]
     return "\n".join(lines)
+
+
+def _positive_whole_number(raw: str) -> int | None:
+    """``raw`` as a number of at least 1 written in ASCII digits, else ``None``.
+
+    ``str.isdigit`` is not enough: it accepts ``"²"``, which ``int`` refuses, and ``int`` also
+    refuses more digits than its conversion limit.
+    """
+    if not (raw.isascii() and raw.isdecimal()):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:  # past sys.get_int_max_str_digits()
+        return None
+    return value if value >= 1 else None
 
 
 class PromptHandlers:
