@@ -308,12 +308,6 @@ class KPainterClient:
             if idempotent:
                 raise
             raise OutcomeUnknownError() from None
-        except httpx.DecodingError:  # a compressed body that does not decompress
-            if idempotent:
-                raise GarbledResponseError(
-                    f"KPainter answered {method} {path} with a body that could not be decoded."
-                ) from None
-            raise OutcomeUnknownError() from None
         except _NOT_SENT as exc:
             raise NotSentError(f"Could not reach KPainter ({type(exc).__name__}).") from None
         except (httpx.TransportError, TimeoutError) as exc:
@@ -339,13 +333,18 @@ class KPainterClient:
             )
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                raise MalformedResponseError(
-                    f"KPainter response too large (over {self.max_response_bytes} bytes)."
-                )
-            chunks.append(chunk)
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_response_bytes:
+                    raise MalformedResponseError(
+                        f"KPainter response too large (over {self.max_response_bytes} bytes)."
+                    )
+                chunks.append(chunk)
+        except httpx.DecodingError:  # a compressed body that does not decompress
+            raise GarbledResponseError(
+                "KPainter answered with a body that could not be decoded."
+            ) from None
         return b"".join(chunks)
 
 

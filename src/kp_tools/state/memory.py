@@ -70,13 +70,11 @@ class MemoryStateStore(StateStore):
         return entry
 
     def _entry(self, key_id: str) -> _Entry:
-        entry = self._entries.get(key_id)
+        entry = self._existing(key_id)
         if entry is None:
             entry = self._entries[key_id] = _Entry()
             while len(self._entries) > self.max_keys:
                 self._entries.popitem(last=False)
-        else:
-            self._entries.move_to_end(key_id)
         return entry
 
     def _live(self, item: _Expiring | None) -> Any:
