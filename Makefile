@@ -17,8 +17,8 @@ demo: setup
 	$(BIN)/kp-tools demo
 
 lint: setup
-	$(BIN)/ruff check src tests bench notebooks
-	$(BIN)/ruff format --check src tests bench notebooks
+	$(BIN)/ruff check kp_tools tests bench notebooks
+	$(BIN)/ruff format --check kp_tools tests bench notebooks
 	$(BIN)/mypy
 
 test: lint
@@ -29,3 +29,11 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# --- Distributions (docs/install.md) -------------------------------------------------------
+.PHONY: dist
+
+# The wheel and the sdist, built by PyPA's build frontend into dist/.
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
