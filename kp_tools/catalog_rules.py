@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
-from kp_tools.inferred import EDIT_ACTIONS
+from kp_tools.api_contract import EDIT_ACTIONS
+from kp_tools.errors import FieldProblem, InvalidArgumentsError
 from kp_tools.models import Catalog, ContentType, CreationDetail, ImageModel
 
 __all__ = ["CheckedRequest", "check_creation", "check_scene_edit", "require_content_type"]

@@ -24,19 +24,27 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from kp_tools import __version__
-from kp_tools.errors import ErrorCode
-from kp_tools.exceptions import (
-    ERROR_CLASSES,
+from kp_tools.api_contract import (
+    DEFAULT_BASE_URL,
+    ERROR_CODE_BY_DETAIL,
+    ERROR_CODE_BY_STATUS,
+    KEY_HEADER,
+    PATHS,
+)
+from kp_tools.errors import (
     AuthenticationError,
+    ErrorCode,
     FieldProblem,
+    GarbledResponseError,
     InvalidArgumentsError,
     KPainterError,
     MalformedResponseError,
+    NotSentError,
     OutcomeUnknownError,
     UpstreamUnavailableError,
+    error_class,
 )
-from kp_tools.inferred import DEFAULT_BASE_URL, ERROR_CODE_BY_DETAIL, ERROR_CODE_BY_STATUS, PATHS
-from kp_tools.keys import ApiKey, install_log_redaction, redact
+from kp_tools.keys import ApiKey
 from kp_tools.models import (
     Catalog,
     CreationCreated,
@@ -48,12 +56,12 @@ from kp_tools.models import (
     Me,
     ResourceId,
 )
-from kp_tools.retry import GarbledResponseError, NotSentError, RetryPolicy
+from kp_tools.redaction import redact
+from kp_tools.retry import RetryPolicy
 
 __all__ = ["ENV_BASE_URL", "KPainterClient"]
 
 ENV_BASE_URL: Final = "KGP_BASE_URL"
-KEY_HEADER: Final = "X-KGP-Api-Key"
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024  # answers are KB; refuse anything absurd
 MAX_ERROR_MESSAGE: Final = 500  # characters of an upstream error message passed on
@@ -66,7 +74,6 @@ may have been sent."""
 _NO_COOKIES: Final = DefaultCookiePolicy(allowed_domains=[])
 
 logger = logging.getLogger("kp_tools.client")
-install_log_redaction()
 M = TypeVar("M", bound=BaseModel)
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -397,8 +404,10 @@ def _error_from_response(
         detail_code = detail_code or _str_or_none(payload.get("code"))
 
     message = _clipped(redact(message)) if message is not None else None
-    code = ERROR_CODE_BY_DETAIL.get(detail_code or "") or ERROR_CODE_BY_STATUS.get(status)
-    if code is None:
+    contract_code = ERROR_CODE_BY_DETAIL.get(detail_code or "") or ERROR_CODE_BY_STATUS.get(status)
+    if contract_code is not None:
+        code = ErrorCode(contract_code)
+    else:
         code = ErrorCode.UPSTREAM_UNAVAILABLE if status >= 500 else ErrorCode.UPSTREAM_ERROR
     if message is None:
         message = f"KPainter API request failed with HTTP {status}."
@@ -407,8 +416,7 @@ def _error_from_response(
     if code is ErrorCode.UPSTREAM_UNAVAILABLE and not idempotent:
         # A 5xx to a create may still have started the job: never resend it blindly.
         return OutcomeUnknownError()
-    cls = ERROR_CLASSES.get(code, KPainterError)
-    return cls(message, code=code, status=status, retry_after=_retry_after(response))
+    return error_class(code)(message, code=code, status=status, retry_after=_retry_after(response))
 
 
 def _problem_from_fastapi(item: Mapping[str, Any]) -> FieldProblem:

@@ -1,19 +1,69 @@
-"""Stable error codes: the one table that says what each failure means and what to do about it.
+"""The one error model: codes, what each means, and the exceptions that carry them.
 
-Every failed tool call, in every rendering, carries one of these codes. Agents branch on the code;
-people read the message and ``tell_user``. Codes are part of the public API: add new ones, never
-rename or reuse them.
+Every failed tool call, in every rendering, carries an :class:`ErrorCode`. Agents branch on the
+code; people read the message and ``tell_user``. Codes are part of the public API: add new ones,
+never rename or reuse them. The code is an error's identity: :data:`ERRORS` says what it means
+(message, retry, must stop, what to tell the user, whose fault it is), and each exception class
+declares the one code it stands for, so :func:`error_class` is derived, never written by hand.
+
+    KPainterError                       every failure; carries a stable ErrorCode
+    ├── AuthenticationError             401: unknown or revoked key
+    │   └── MissingApiKeyError          no key anywhere in the resolution chain
+    ├── PermissionDeniedError           403: key may not manage creations, or member-only option
+    ├── InsufficientCreditsError        402
+    ├── InvalidArgumentsError           422 upstream, or refused locally before sending
+    ├── NotFoundError                   404
+    ├── EditNotSupportedError           409
+    ├── RateLimitedError                429 (retry_after from Retry-After)
+    ├── UpstreamUnavailableError        5xx, timeouts and connection failures of reads
+    │   └── NotSentError                the connection failed before the request left
+    ├── OutcomeUnknownError             a create or edit was sent and no answer came back
+    ├── MalformedResponseError          a 2xx body that is not the JSON we expect
+    │   └── GarbledResponseError        cut short or not JSON at all: a read may ask again
+    ├── JobFailedError                  the generation job ended in failure
+    └── StateUnavailableError           the shared workflow state store is unreachable
+
+The executor turns every one of these into an :class:`~kp_tools.outcome.Outcome` whose ``error``
+is an :class:`OutcomeError`; direct users of :class:`~kp_tools.client.KPainterClient` catch them.
+Messages are redacted: they never contain a key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, ClassVar
 
-__all__ = ["ERRORS", "ErrorCode", "ErrorInfo"]
+from pydantic import BaseModel, ConfigDict
 
-API_KEY_PAGE = "https://kpainter.ai/api-key"
-MAIN_SITE = "https://kpainter.ai"
+from kp_tools.api_contract import API_KEY_PAGE, MAIN_SITE
+from kp_tools.redaction import redact
+
+__all__ = [
+    "ERRORS",
+    "AuthenticationError",
+    "EditNotSupportedError",
+    "ErrorCode",
+    "ErrorInfo",
+    "FieldProblem",
+    "GarbledResponseError",
+    "InsufficientCreditsError",
+    "InvalidArgumentsError",
+    "JobFailedError",
+    "KPainterError",
+    "MalformedResponseError",
+    "MissingApiKeyError",
+    "NotFoundError",
+    "NotSentError",
+    "OutcomeError",
+    "OutcomeUnknownError",
+    "PermissionDeniedError",
+    "RateLimitedError",
+    "StateUnavailableError",
+    "UpstreamUnavailableError",
+    "error_class",
+]
 
 
 class ErrorCode(StrEnum):
@@ -42,12 +92,15 @@ class ErrorInfo:
     ``retryable``: the same call may succeed later unchanged (after ``retry_after`` if given).
     ``stop``: the agent must stop this line of work and hand over to the user.
     ``tell_user``: the action to put in front of the person, in plain words.
+    ``server_fault``: the failure is kp-tools' own (or its state store's), not the caller's
+    request; protocols that distinguish the two (MCP's internal error) report it as such.
     """
 
     message: str
     retryable: bool
     stop: bool
     tell_user: str | None
+    server_fault: bool = False
 
 
 ERRORS: dict[ErrorCode, ErrorInfo] = {
@@ -152,11 +205,167 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
         retryable=True,
         stop=False,
         tell_user="The kp-tools state store (KP_STATE_URL) is down; ask the operator to check it.",
+        server_fault=True,
     ),
     ErrorCode.INTERNAL_ERROR: ErrorInfo(
         "kp-tools hit an unexpected error; nothing more is known. It has been logged.",
         retryable=False,
         stop=True,
         tell_user="kp-tools failed unexpectedly; please report it with the server log.",
+        server_fault=True,
     ),
 }
+
+_CLASS_BY_CODE: dict[ErrorCode, type[KPainterError]] = {}
+
+
+class FieldProblem(BaseModel):
+    """One thing wrong with one argument, with the values that would have been accepted."""
+
+    field: str
+    problem: str
+    allowed: list[Any] | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.field}: {self.problem}"
+        if self.allowed is not None:
+            text += f" (allowed: {', '.join(map(str, self.allowed))})"
+        return text
+
+
+class KPainterError(Exception):
+    """Every kp-tools failure. ``code`` is its identity; the class only adds a name to catch."""
+
+    code: ClassVar[ErrorCode] = ErrorCode.UPSTREAM_ERROR
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: ErrorCode | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        problems: Sequence[FieldProblem] = (),
+        data: BaseModel | None = None,
+    ) -> None:
+        if code is not None:
+            self.code = code  # type: ignore[misc]  # an instance may narrow its class's code
+        self.message = redact(message or ERRORS[self.code].message)
+        self.status = status
+        self.retry_after = retry_after
+        self.problems = list(problems)
+        self.data = data  # what was learned before failing, e.g. the failed job
+        super().__init__(self.message)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The first class declaring a code stands for it; subclasses that keep their parent's
+        # code (NotSentError, GarbledResponseError) only refine how it is handled.
+        _CLASS_BY_CODE.setdefault(cls.code, cls)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code.value!r}, status={self.status!r})"
+
+
+class AuthenticationError(KPainterError):
+    code = ErrorCode.INVALID_API_KEY
+
+
+class MissingApiKeyError(AuthenticationError):
+    """No key in the call, the toolkit, ``PARTNER_MCP_DEFAULT_API_KEY`` or ``KGP_API_KEY``."""
+
+    code = ErrorCode.MISSING_API_KEY
+
+
+class PermissionDeniedError(KPainterError):
+    code = ErrorCode.INSUFFICIENT_PERMISSION
+
+
+class InsufficientCreditsError(KPainterError):
+    code = ErrorCode.INSUFFICIENT_CREDITS
+
+
+class InvalidArgumentsError(KPainterError):
+    code = ErrorCode.INVALID_ARGUMENTS
+
+    def __init__(self, problems: Sequence[FieldProblem], message: str | None = None) -> None:
+        summary = "; ".join(str(p) for p in problems)
+        super().__init__(
+            message or f"Invalid arguments, nothing was sent: {summary}", problems=problems
+        )
+
+
+class NotFoundError(KPainterError):
+    code = ErrorCode.NOT_FOUND
+
+
+class EditNotSupportedError(KPainterError):
+    code = ErrorCode.EDIT_NOT_SUPPORTED
+
+
+class RateLimitedError(KPainterError):
+    code = ErrorCode.RATE_LIMITED
+
+
+class UpstreamUnavailableError(KPainterError):
+    code = ErrorCode.UPSTREAM_UNAVAILABLE
+
+
+class NotSentError(UpstreamUnavailableError):
+    """The connection failed before the request left: safe to resend, even a create."""
+
+
+class OutcomeUnknownError(KPainterError):
+    code = ErrorCode.OUTCOME_UNKNOWN
+
+
+class MalformedResponseError(KPainterError):
+    code = ErrorCode.UPSTREAM_ERROR
+
+
+class GarbledResponseError(MalformedResponseError):
+    """A body cut short or not JSON at all (a proxy's error page): a read may ask again.
+
+    Still ``upstream_error`` when it persists. A well-formed body of the wrong shape, or one over
+    the size limit, is not garbled: asking again would get the same answer.
+    """
+
+
+class JobFailedError(KPainterError):
+    code = ErrorCode.JOB_FAILED
+
+
+class StateUnavailableError(KPainterError):
+    code = ErrorCode.STATE_UNAVAILABLE
+
+
+def error_class(code: ErrorCode) -> type[KPainterError]:
+    """The exception class that stands for ``code`` (:class:`KPainterError` when none does)."""
+    return _CLASS_BY_CODE.get(code, KPainterError)
+
+
+class OutcomeError(BaseModel):
+    """Why a call failed, and what the agent and the user should do next."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: ErrorCode
+    message: str
+    retryable: bool
+    retry_after_seconds: float | None = None
+    must_stop: bool
+    tell_user: str | None = None
+    problems: list[FieldProblem] = []
+
+    @classmethod
+    def from_exception(cls, error: KPainterError) -> OutcomeError:
+        info = ERRORS[error.code]
+        return cls(
+            code=error.code,
+            message=error.message,
+            retryable=info.retryable,
+            retry_after_seconds=error.retry_after,
+            must_stop=info.stop,
+            tell_user=info.tell_user,
+            problems=error.problems,
+        )

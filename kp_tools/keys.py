@@ -1,4 +1,4 @@
-"""API keys: resolution order, and a wrapper that cannot leak the secret by accident.
+"""API keys: the resolution order, and a wrapper that cannot leak the secret by accident.
 
 The raw key is only ever read through :meth:`ApiKey.reveal`, in the one place that builds the
 HTTP header. Everything else (reprs, logs, errors, workflow state) sees a short prefix or a hash.
@@ -7,21 +7,17 @@ HTTP header. Everything else (reprs, logs, errors, workflow state) sees a short 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from typing import Any, Final
+
+from kp_tools.redaction import display_prefix, remember_secret
 
 __all__ = [
     "ENV_DEFAULT_KEY",
     "ENV_KEY",
     "ApiKey",
-    "install_log_redaction",
-    "redact",
-    "redact_secrets",
     "resolve_api_key",
     "without_invented_keys",
 ]
@@ -29,37 +25,18 @@ __all__ = [
 ENV_DEFAULT_KEY: Final = "PARTNER_MCP_DEFAULT_API_KEY"
 ENV_KEY: Final = "KGP_API_KEY"
 
-_PREFIX_LEN: Final = 8
-_MIN_SHARED_REDACTION: Final = 8
-"""Shorter keys (``key``, ``test``: never real ones) are left out of :func:`redact`, which every
-user's text goes through: one user typing ``a`` as a key must not garble everyone's messages.
-A call's own key, whatever its length, is still removed from that call's outcome."""
-_MAX_KNOWN: Final = 4096  # keys remembered for redaction; bounded so many users cost bounded memory
-_known_secrets: OrderedDict[str, ApiKey] = OrderedDict()  # also the keys built, for reuse
-_known_lock = threading.Lock()
-
 
 class ApiKey:
     """A user's KPainter API key. ``str()``, ``repr()`` and pickling never expose it."""
 
     __slots__ = ("_secret", "fingerprint", "prefix", "sendable")
 
-    @classmethod
-    def of(cls, secret: str) -> ApiKey:
-        """The key for ``secret``, reusing the one built before (no re-hashing per call)."""
-        with _known_lock:
-            known = _known_secrets.get(secret)
-            if known is not None:
-                _known_secrets.move_to_end(secret)
-                return known
-        return cls(secret)
-
     def __init__(self, secret: str) -> None:
         secret = secret.strip()
         if not secret:
             raise ValueError("an API key cannot be empty")
         self._secret = secret
-        self.prefix = _display_prefix(secret)
+        self.prefix = display_prefix(secret)
         # Workflow state is keyed by this, never by the key itself; it is stable across
         # processes so replicas sharing a state store agree on it.
         self.fingerprint = hashlib.sha256(b"kp-tools:" + secret.encode()).hexdigest()[:32]
@@ -67,11 +44,7 @@ class ApiKey:
         # typographic character cannot be sent, and must be refused before httpx tries (its
         # encoding error quotes the key).
         self.sendable = secret.isascii() and secret.isprintable()
-        with _known_lock:
-            _known_secrets[secret] = self
-            _known_secrets.move_to_end(secret)
-            if len(_known_secrets) > _MAX_KNOWN:
-                _known_secrets.popitem(last=False)
+        remember_secret(secret)
 
     def reveal(self) -> str:
         return self._secret
@@ -91,11 +64,6 @@ class ApiKey:
         raise TypeError("ApiKey cannot be pickled")
 
 
-def _display_prefix(secret: str) -> str:
-    shown = secret[: min(_PREFIX_LEN, max(len(secret) // 3, 1))]
-    return f"{shown}…"
-
-
 def resolve_api_key(
     *candidates: str | ApiKey | None, env: Mapping[str, str] | None = None
 ) -> ApiKey | None:
@@ -108,69 +76,13 @@ def resolve_api_key(
         if isinstance(value, ApiKey):
             return value
         if value is not None and value.strip():
-            return ApiKey.of(value)
+            return ApiKey(value)
     environ = os.environ if env is None else env  # read only when no candidate has a key
     for name in (ENV_DEFAULT_KEY, ENV_KEY):
         value = environ.get(name)
         if value is not None and value.strip():
-            return ApiKey.of(value)
+            return ApiKey(value)
     return None
-
-
-_TOKEN_LIKE = re.compile(r"kgp_[A-Za-z0-9_\-]{6,}")
-
-
-def redact(text: str) -> str:
-    """Replace every key this process has seen, and anything shaped like a key, by its prefix.
-
-    A last line of defence for text that came from elsewhere (upstream error bodies, exception
-    messages) before it reaches an outcome or a log.
-    """
-    with _known_lock:
-        secrets = [secret for secret in _known_secrets if len(secret) >= _MIN_SHARED_REDACTION]
-    return redact_secrets(text, secrets)
-
-
-def redact_secrets(text: str, secrets: Collection[str]) -> str:
-    """Replace ``secrets``, and anything shaped like a key, by their display prefix.
-
-    The cheap form of :func:`redact` for the hot path: a call's result only needs checking for
-    that call's own key (and for key-shaped text), not for every key the process has seen.
-    """
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret and secret in text:
-            text = text.replace(secret, _display_prefix(secret))
-    return _TOKEN_LIKE.sub(lambda m: _display_prefix(m.group(0)), text)
-
-
-_WATCHED_LOGGERS: Final = ("kp_tools", "httpx", "httpcore", "mcp", "uvicorn", "starlette")
-_installed = False
-
-
-def install_log_redaction() -> None:
-    """Redact keys from every log record of the libraries that see requests (idempotent).
-
-    httpx logs request URLs at INFO and the MCP SDK logs raw messages at DEBUG, so a key pasted
-    into a search query or passed as a tool argument would otherwise be written out verbatim.
-    A logger filter would not reach child loggers, so the record factory does the work, for
-    those loggers only and only for records that are actually emitted.
-    """
-    global _installed
-    if _installed:
-        return
-    make_record = logging.getLogRecordFactory()
-
-    def redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
-        record = make_record(*args, **kwargs)
-        if record.name.startswith(_WATCHED_LOGGERS):
-            message = record.getMessage()
-            cleaned = redact(message)
-            if cleaned != message:
-                record.msg, record.args = cleaned, None
-        return record
-
-    logging.setLogRecordFactory(redacting_factory)
-    _installed = True
 
 
 _CREDENTIAL_WORDS: Final = frozenset(

@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kp_tools.inferred import LEGACY_TYPE_ALIASES
+from kp_tools.api_contract import LEGACY_TYPE_ALIASES
+from kp_tools.errors import ErrorCode
 
 __all__ = [
     "ApiModel",
@@ -58,6 +59,15 @@ class Me(ApiModel):
         None, description="Whether this key may create and edit content."
     )
     credits: int | None = Field(None, description="Credits available to spend.")
+
+    def blocking_code(self) -> ErrorCode | None:
+        """Why this account cannot create or edit now, if it cannot: the one statement of the
+        halt conditions (no permission to manage creations; no credits left)."""
+        if self.can_manage_creations is False:
+            return ErrorCode.INSUFFICIENT_PERMISSION
+        if self.credits is not None and self.credits <= 0:
+            return ErrorCode.INSUFFICIENT_CREDITS
+        return None
 
 
 class Range(ApiModel):

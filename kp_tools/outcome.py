@@ -11,37 +11,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_json
 
-from kp_tools.errors import ERRORS, ErrorCode
-from kp_tools.exceptions import FieldProblem, KPainterError
+from kp_tools.errors import ErrorCode, KPainterError, OutcomeError
 
-__all__ = ["Outcome", "OutcomeError"]
-
-
-class OutcomeError(BaseModel):
-    """Why a call failed, and what the agent and the user should do next."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: ErrorCode
-    message: str
-    retryable: bool
-    retry_after_seconds: float | None = None
-    must_stop: bool
-    tell_user: str | None = None
-    problems: list[FieldProblem] = []
-
-    @classmethod
-    def from_exception(cls, error: KPainterError) -> OutcomeError:
-        info = ERRORS[error.code]
-        return cls(
-            code=error.code,
-            message=error.message,
-            retryable=info.retryable,
-            retry_after_seconds=error.retry_after,
-            must_stop=info.stop,
-            tell_user=info.tell_user,
-            problems=error.problems,
-        )
+__all__ = ["Outcome"]
 
 
 class Outcome(BaseModel):

@@ -25,26 +25,15 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from kp_tools.exceptions import (
+from kp_tools.errors import (
+    GarbledResponseError,
     KPainterError,
-    MalformedResponseError,
+    NotSentError,
     RateLimitedError,
     UpstreamUnavailableError,
 )
 
-__all__ = ["NO_RETRY", "GarbledResponseError", "NotSentError", "RetryPolicy"]
-
-
-class NotSentError(UpstreamUnavailableError):
-    """The connection failed before the request left: safe to resend, even a create."""
-
-
-class GarbledResponseError(MalformedResponseError):
-    """A body cut short or not JSON at all (a proxy's error page): a read may ask again.
-
-    Still ``upstream_error`` when it persists. A well-formed body of the wrong shape, or one over
-    the size limit, is not garbled: asking again would get the same answer.
-    """
+__all__ = ["NO_RETRY", "RetryPolicy"]
 
 
 @dataclass(frozen=True, slots=True)

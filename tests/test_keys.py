@@ -9,7 +9,8 @@ import pickle
 import pytest
 
 from kp_tools import ApiKey, ErrorCode, Executor, RetryPolicy, Sandbox
-from kp_tools.keys import redact, resolve_api_key, without_invented_keys
+from kp_tools.keys import resolve_api_key, without_invented_keys
+from kp_tools.redaction import redact
 from kp_tools.sandbox import Fault
 
 SECRET = "kgp_live_7Qx9ZtY2wVbN4mK8pL3s"

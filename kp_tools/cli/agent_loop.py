@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from kp_tools.cli.scripted.planner import Call, Planner, Step, parse_result
 from kp_tools.executor import Executor
 from kp_tools.guide import INSTRUCTIONS
+from kp_tools.testing.planner import Call, Planner, Step, parse_result
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -40,7 +40,7 @@ class ModelError(Exception):
 def load_model(spec: str | None, planner: Planner) -> BaseChatModel:
     """The scripted planner (``spec`` None), or ``provider:model`` through ``init_chat_model``."""
     if spec is None:
-        from kp_tools.cli.scripted.for_langchain import ScriptedChatModel
+        from kp_tools.testing.langchain import ScriptedChatModel
 
         return ScriptedChatModel(planner=planner)
     try:

@@ -26,6 +26,7 @@ from kp_tools.cli import (
     me,
     sandbox,
 )
+from kp_tools.redaction import install_log_redaction
 
 app = typer.Typer(
     name="kp-tools",
@@ -51,6 +52,7 @@ def _root(
     ] = None,
 ) -> None:
     """KPainter tools for AI agents."""
+    install_log_redaction()
 
 
 app.command("demo")(demo.demo)

@@ -25,12 +25,13 @@ from rich.text import Text
 from kp_tools.cli.agent_loop import ModelError, langchain_loop, load_model, plain_loop
 from kp_tools.cli.options import SavePreviewsOption, ready_to_save_previews
 from kp_tools.cli.pictures import picture_urls, save_pictures, why_not_saved
-from kp_tools.cli.scripted.planner import DEFAULT_TOPIC, Planner
-from kp_tools.cli.session import CLI_WAIT_POLICY, SANDBOX_KEY
+from kp_tools.cli.session import CLI_WAIT_POLICY
 from kp_tools.cli.waiting import ProgressBar
 from kp_tools.executor import Executor
 from kp_tools.keys import ApiKey
 from kp_tools.sandbox import Sandbox
+from kp_tools.sandbox.seed import SANDBOX_DEFAULT_KEY
+from kp_tools.testing.planner import DEFAULT_TOPIC, Planner
 
 
 def demo(
@@ -48,12 +49,12 @@ def demo(
     api_key: Annotated[
         str,
         typer.Option(help="A sandbox key, e.g. kgp_sandbox_broke to watch the agent stop."),
-    ] = SANDBOX_KEY,
+    ] = SANDBOX_DEFAULT_KEY,
     job_seconds: Annotated[float, typer.Option(help="How long sandbox jobs take.")] = 3.0,
 ) -> None:
     """Run the whole workflow through a LangChain agent on the embedded sandbox."""
     ready_to_save_previews(save_previews)
-    api_key = api_key.strip() or SANDBOX_KEY  # blank counts as missing, as everywhere else
+    api_key = api_key.strip() or SANDBOX_DEFAULT_KEY  # blank counts as missing, as everywhere else
     console = Console(highlight=False)
     planner = Planner() if topic == DEFAULT_TOPIC else custom_planner(topic)
     try:

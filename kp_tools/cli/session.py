@@ -24,17 +24,15 @@ import httpx
 import typer
 from rich.console import Console
 
-from kp_tools.executor import Executor, ProgressCallback, WaitPolicy
+from kp_tools.executor import Caller, Executor, ProgressCallback, WaitPolicy
 from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.outcome import Outcome
 
 if TYPE_CHECKING:
     from kp_tools.sandbox import Sandbox
 
-__all__ = ["CLI_WAIT_POLICY", "SANDBOX_KEY", "Options", "Session", "run_command"]
+__all__ = ["CLI_WAIT_POLICY", "Options", "Session", "run_command"]
 
-SANDBOX_KEY: Final = "kgp_sandbox_member"
-SANDBOX_KEY_PREFIX: Final = "kgp_sandbox_"
 # A person is watching a progress bar: poll a little more often than an agent would.
 CLI_WAIT_POLICY: Final = WaitPolicy(first_interval=0.5, max_interval=2.0)
 
@@ -69,7 +67,7 @@ class Session:
         *,
         progress: ProgressCallback | None = None,
     ) -> Outcome:
-        return await self.executor.run(tool, arguments, progress=progress)
+        return await self.executor.run(tool, arguments, progress=progress, caller=Caller.PERSON)
 
     def emit_json(self, payload: Any) -> None:
         """JSON on stdout, unstyled and unwrapped, for scripts (``--json``)."""
@@ -99,16 +97,18 @@ def sandbox_key(option: str | None, env: Mapping[str, str]) -> str:
     if option and option.strip():
         return option.strip()
     configured = resolve_api_key(env=env)
+    from kp_tools.sandbox.seed import SANDBOX_DEFAULT_KEY, SANDBOX_KEY_PREFIX
+
     if configured is not None and configured.reveal().startswith(SANDBOX_KEY_PREFIX):
         return configured.reveal()
-    return SANDBOX_KEY
+    return SANDBOX_DEFAULT_KEY
 
 
 @contextlib.asynccontextmanager
 async def open_session(options: Options) -> AsyncIterator[Session]:
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
     if not options.sandbox:
-        executor = Executor(api_key=options.api_key, me_policy="auto", wait_policy=CLI_WAIT_POLICY)
+        executor = Executor(api_key=options.api_key, wait_policy=CLI_WAIT_POLICY)
         session = Session(executor, None, out, err, options.as_json, executor.client.base_url)
         try:
             yield session
@@ -122,7 +122,6 @@ async def open_session(options: Options) -> AsyncIterator[Session]:
         executor = Executor.for_sandbox(
             sandbox,
             api_key=sandbox_key(options.api_key, os.environ),
-            me_policy="auto",
             wait_policy=CLI_WAIT_POLICY,
         )
         session = Session(executor, sandbox, out, err, options.as_json, f"sandbox ({path})")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from kp_tools.exceptions import InsufficientCreditsError, KPainterError, OutcomeUnknownError
+from kp_tools.errors import InsufficientCreditsError, KPainterError, OutcomeUnknownError
 from kp_tools.executor.waiting import ProgressCallback, wait_for_job
 from kp_tools.keys import ApiKey
 from kp_tools.models import Catalog

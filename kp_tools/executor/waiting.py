@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from kp_tools.inferred import JOB_TERMINAL
+from kp_tools.api_contract import JOB_TERMINAL
 from kp_tools.models import JobStatus
 from kp_tools.specs.base import WaitResult
 

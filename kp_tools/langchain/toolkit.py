@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict
 
-from kp_tools.executor import Executor, executor_for
+from kp_tools.executor import Executor
 from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.langchain.tool import KPainterTool
 
@@ -20,8 +20,8 @@ __all__ = ["KPainterToolkit"]
 class KPainterToolkit(BaseToolkit):
     """KPainter's tools for LangChain agents: one tool per spec, sync and async.
 
-    ``executor`` runs the calls (built if not given: on KPainter, or on an in-process sandbox
-    with ``sandbox=True`` or a :class:`Sandbox`). ``api_key`` is the toolkit's key; a call can
+    ``executor`` runs the calls (built from ``executor_options`` if not given; on an in-process
+    sandbox, use :meth:`for_sandbox`). ``api_key`` is the toolkit's key; a call can
     bring its own through ``kp_config(key)``. One executor can back many toolkits and users.
     """
 
@@ -35,10 +35,12 @@ class KPainterToolkit(BaseToolkit):
         executor: Executor | None = None,
         *,
         api_key: str | ApiKey | None = None,
-        sandbox: bool | Sandbox = False,
         **executor_options: Any,
     ) -> None:
-        executor = executor_for(executor, sandbox=sandbox, **executor_options)
+        if executor is None:
+            executor = Executor(**executor_options)
+        elif executor_options:
+            raise ValueError("pass an executor, or options to build one, not both")
         super().__init__(executor=executor, api_key=resolve_api_key(api_key, env={}))
 
     @classmethod
@@ -50,7 +52,7 @@ class KPainterToolkit(BaseToolkit):
         **executor_options: Any,
     ) -> KPainterToolkit:
         """A toolkit on an in-process sandbox (a fresh one unless given): no account, no network."""
-        return cls(api_key=api_key, sandbox=sandbox or True, **executor_options)
+        return cls(Executor.for_sandbox(sandbox, **executor_options), api_key=api_key)
 
     def get_tools(self) -> list[BaseTool]:
         return [

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.tools import FunctionTool, ToolMetadata
 from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSpec
 
-from kp_tools.executor import Executor, executor_for
+from kp_tools.executor import Executor
 from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.llamaindex.tool import KeySource, KPainterFunctionTool
 
@@ -20,8 +20,8 @@ __all__ = ["KPainterToolSpec"]
 class KPainterToolSpec(BaseToolSpec):
     """KPainter's tools for LlamaIndex agents: one FunctionTool per spec, sync and async.
 
-    ``executor`` runs the calls (built if not given: on KPainter, or on an in-process sandbox
-    with ``sandbox=True`` or a :class:`Sandbox`). ``api_key`` is a key, or a function returning
+    ``executor`` runs the calls (built from ``executor_options`` if not given; on an in-process
+    sandbox, use :meth:`for_sandbox`). ``api_key`` is a key, or a function returning
     the key of the call being made; without one, the executor's own resolution applies (its
     key, then ``PARTNER_MCP_DEFAULT_API_KEY``, then ``KGP_API_KEY``). For many users, share one
     executor and build a tool spec per user, or pass a function reading your request context.
@@ -32,10 +32,12 @@ class KPainterToolSpec(BaseToolSpec):
         executor: Executor | None = None,
         *,
         api_key: str | ApiKey | KeySource | None = None,
-        sandbox: bool | Sandbox = False,
         **executor_options: Any,
     ) -> None:
-        executor = executor_for(executor, sandbox=sandbox, **executor_options)
+        if executor is None:
+            executor = Executor(**executor_options)
+        elif executor_options:
+            raise ValueError("pass an executor, or options to build one, not both")
         self.executor = executor
         self._key_source = _key_source(api_key)
         self.spec_functions = list(executor.specs)
@@ -49,7 +51,7 @@ class KPainterToolSpec(BaseToolSpec):
         **executor_options: Any,
     ) -> KPainterToolSpec:
         """A tool spec on an in-process sandbox (fresh unless given): no account, no network."""
-        return cls(api_key=api_key, sandbox=sandbox or True, **executor_options)
+        return cls(Executor.for_sandbox(sandbox, **executor_options), api_key=api_key)
 
     def __repr__(self) -> str:
         return f"KPainterToolSpec(executor={self.executor!r})"

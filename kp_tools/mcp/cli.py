@@ -27,9 +27,8 @@ if TYPE_CHECKING:
     from kp_tools.outcome import Outcome
     from kp_tools.specs import ToolSpec
 
-__all__ = ["SANDBOX_DEFAULT_KEY", "Transport", "app", "main", "make_executor"]
+__all__ = ["Transport", "app", "main", "make_executor"]
 
-SANDBOX_DEFAULT_KEY = "kgp_sandbox_member"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 logger = logging.getLogger("kp_tools.mcp")
@@ -60,7 +59,7 @@ def make_executor(
     environ = os.environ if env is None else env
     if not sandbox:
         return Executor(env=env)
-    from kp_tools.sandbox import SEEDED_ACCOUNTS, Sandbox
+    from kp_tools.sandbox import SANDBOX_DEFAULT_KEY, SEEDED_ACCOUNTS, Sandbox
 
     configured = resolve_api_key(env=environ)
     if configured is not None and configured.reveal() not in {a.key for a in SEEDED_ACCOUNTS}:
@@ -164,9 +163,11 @@ def serve(
         typer.echo("kp-mcp needs the MCP SDK: pip install 'kp-tools[mcp]'", err=True)
         raise typer.Exit(1) from None
     from kp_tools.mcp.logs import configure_logging
+    from kp_tools.redaction import install_log_redaction
     from kp_tools.state import ENV_STATE_URL
 
     configure_logging(log_level.value)
+    install_log_redaction()
     if transport is Transport.STDIO and not os.environ.get(ENV_STATE_URL):
         # Nothing to check at start-up (no shared store to ping): build on the first call.
         deferred = DeferredExecutor(lambda: make_executor(sandbox=sandbox, job_seconds=job_seconds))
@@ -239,7 +240,7 @@ def _require_reachable_state_store(executor: Executor) -> None:
         return
     import anyio
 
-    from kp_tools.exceptions import KPainterError
+    from kp_tools.errors import KPainterError
 
     try:
         anyio.run(ping)

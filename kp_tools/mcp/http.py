@@ -36,8 +36,8 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kp_tools import __version__
-from kp_tools.keys import redact
 from kp_tools.mcp.server import KPainterServer
+from kp_tools.redaction import redact
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",

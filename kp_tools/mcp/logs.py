@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from kp_tools.keys import redact
+from kp_tools.redaction import redact
 
 __all__ = ["RedactingFormatter", "configure_logging"]
 

@@ -35,9 +35,9 @@ from mcp.types import (
     TextResourceContents,
 )
 
+from kp_tools.api_contract import LEGACY_TYPE_ALIASES
 from kp_tools.errors import ErrorCode
 from kp_tools.guide import INSTRUCTIONS
-from kp_tools.inferred import LEGACY_TYPE_ALIASES
 from kp_tools.mcp.keys import header_api_key
 from kp_tools.models import Catalog
 from kp_tools.outcome import Outcome
@@ -186,10 +186,10 @@ class ResourceHandlers:
         view, variables = self._route(uri)
         arguments = {**view.arguments, **variables}
         # Imported here: the executor (and its HTTP stack) loads when a call first needs it.
-        from kp_tools.executor import MePolicy
+        from kp_tools.executor import Caller
 
         outcome = await self.executor.run(
-            view.tool, arguments, api_key=header_api_key(ctx), me_policy=MePolicy.OFF
+            view.tool, arguments, api_key=header_api_key(ctx), caller=Caller.HOST
         )
         if not outcome.ok:
             raise _read_error(uri, outcome)

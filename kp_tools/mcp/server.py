@@ -24,7 +24,7 @@ from kp_tools.mcp.resources import ResourceHandlers
 from kp_tools.mcp.tools import ToolHandlers
 
 if TYPE_CHECKING:  # not imported at run time: listing tools needs no HTTP client stack
-    from kp_tools.executor import ProgressCallback
+    from kp_tools.executor import Caller, ProgressCallback
     from kp_tools.outcome import Outcome
     from kp_tools.specs import ToolSpec
 
@@ -49,7 +49,7 @@ class ToolRunner(Protocol):
         *,
         api_key: str | None = None,
         progress: ProgressCallback | None = None,
-        me_policy: str | None = None,
+        caller: Caller = ...,
     ) -> Outcome: ...
 
 

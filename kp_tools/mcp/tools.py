@@ -32,10 +32,10 @@ from mcp.types import (
 )
 from pydantic import BaseModel, Field, ValidationError, create_model
 
-from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
+from kp_tools.errors import FieldProblem, InvalidArgumentsError, OutcomeError
 from kp_tools.mcp.keys import API_KEY_ARGUMENT, header_api_key
 from kp_tools.mcp.progress import ProgressRelay
-from kp_tools.outcome import Outcome, OutcomeError
+from kp_tools.outcome import Outcome
 from kp_tools.specs import ToolSpec
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """An in-process emulator of the KPainter OpenAPI (Generation A), for demos, notebooks and tests.
 
     sandbox = Sandbox()                    # jobs finish at once; Sandbox(job_seconds=5) to watch
-    executor = Executor(sandbox.client())  # or Executor.for_sandbox(sandbox)
+    executor = Executor.for_sandbox(sandbox)  # an executor whose client talks to it
     sandbox.top_up("kgp_sandbox_broke", 500)  # also: add_account, faults, requests, count
 
 ``kp-tools sandbox --port 8765`` serves the same app on 127.0.0.1, so that
@@ -23,7 +23,7 @@ from kp_tools.client import KPainterClient
 from kp_tools.sandbox.app import API_PREFIX, build_app
 from kp_tools.sandbox.faults import Fault, Faults
 from kp_tools.sandbox.previews import media_routes
-from kp_tools.sandbox.seed import CATALOG, SEEDED_ACCOUNTS
+from kp_tools.sandbox.seed import CATALOG, SANDBOX_DEFAULT_KEY, SANDBOX_KEY_PREFIX, SEEDED_ACCOUNTS
 from kp_tools.sandbox.transport import SandboxTransport
 from kp_tools.sandbox.world import FAIL_MARKER, Account, World
 
@@ -31,6 +31,8 @@ __all__ = [
     "CATALOG",
     "FAIL_MARKER",
     "IN_PROCESS_BASE_URL",
+    "SANDBOX_DEFAULT_KEY",
+    "SANDBOX_KEY_PREFIX",
     "SEEDED_ACCOUNTS",
     "Fault",
     "RecordedRequest",

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kp_tools.exceptions import FieldProblem
+from kp_tools.errors import FieldProblem
 from kp_tools.sandbox.faults import Fault
 from kp_tools.sandbox.world import Account, SandboxError
 

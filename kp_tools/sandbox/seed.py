@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["CATALOG", "SEEDED_ACCOUNTS", "SeedAccount"]
+__all__ = ["CATALOG", "SANDBOX_DEFAULT_KEY", "SANDBOX_KEY_PREFIX", "SEEDED_ACCOUNTS", "SeedAccount"]
+
+SANDBOX_KEY_PREFIX: Final = "kgp_sandbox_"
+SANDBOX_DEFAULT_KEY: Final = SANDBOX_KEY_PREFIX + "member"
+"""The key sandbox entry points use when none is given: a member with credits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +29,7 @@ class SeedAccount:
 
 
 SEEDED_ACCOUNTS: Final = (
-    SeedAccount("kgp_sandbox_member", "Ada Member", "member", 1000),
+    SeedAccount(SANDBOX_DEFAULT_KEY, "Ada Member", "member", 1000),
     SeedAccount("kgp_sandbox_free", "Fred Free", "free", 100),
     SeedAccount("kgp_sandbox_broke", "Bo Broke", "member", 0),
     SeedAccount("kgp_sandbox_readonly", "Rae Readonly", "member", 500, can_manage_creations=False),

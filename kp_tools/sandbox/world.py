@@ -16,9 +16,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from kp_tools.api_contract import (
+    EDIT_ACTIONS,
+    JOB_FAILED,
+    JOB_PROCESSING,
+    JOB_QUEUED,
+    JOB_SUCCEEDED,
+)
 from kp_tools.catalog_rules import check_creation, check_scene_edit
-from kp_tools.exceptions import FieldProblem
-from kp_tools.inferred import EDIT_ACTIONS, JOB_FAILED, JOB_PROCESSING, JOB_QUEUED, JOB_SUCCEEDED
+from kp_tools.errors import FieldProblem
 from kp_tools.models import Catalog, CreationDetail
 from kp_tools.sandbox.seed import CATALOG, SEEDED_ACCOUNTS
 

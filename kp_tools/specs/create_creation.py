@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from kp_tools.catalog_rules import MAX_TEXT, check_creation
-from kp_tools.exceptions import FieldProblem, InvalidArgumentsError
+from kp_tools.errors import FieldProblem, InvalidArgumentsError
 from kp_tools.models import Catalog, CreationCreated
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
 

@@ -6,9 +6,9 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
+from kp_tools.api_contract import EditAction
 from kp_tools.catalog_rules import MAX_TEXT, check_scene_edit
-from kp_tools.exceptions import EditNotSupportedError, InvalidArgumentsError
-from kp_tools.inferred import EditAction
+from kp_tools.errors import EditNotSupportedError, InvalidArgumentsError
 from kp_tools.models import EditAccepted
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
 

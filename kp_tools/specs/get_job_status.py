@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kp_tools.exceptions import JobFailedError
+from kp_tools.errors import JobFailedError
 from kp_tools.models import JobStatus
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kp_tools.errors import ErrorCode
 from kp_tools.models import Me
 from kp_tools.specs.base import Effect, NoArguments, ToolContext, ToolSpec
 
@@ -11,12 +12,13 @@ async def _run(ctx: ToolContext, args: NoArguments) -> Me:
 
 
 def _next_step(me: Me) -> str:
-    if me.can_manage_creations is False:
+    blocked = me.blocking_code()
+    if blocked is ErrorCode.INSUFFICIENT_PERMISSION:
         return (
             "STOP: this key cannot manage creations. Do not try to create or edit anything; "
             "tell the user to check the key's permissions and plan on kpainter.ai."
         )
-    if me.credits is not None and me.credits <= 0:
+    if blocked is ErrorCode.INSUFFICIENT_CREDITS:
         return (
             "STOP: this account has no credits. Do not try to create or edit anything; tell "
             "the user to top up or subscribe on kpainter.ai, then call kp_me again."

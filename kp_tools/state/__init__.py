@@ -7,7 +7,6 @@ from kp_tools.state.base import (
     KeyState,
     StateStore,
     StateTTL,
-    StateUnavailableError,
     Verification,
 )
 from kp_tools.state.memory import MemoryStateStore
@@ -40,7 +39,6 @@ __all__ = [
     "MemoryStateStore",
     "StateStore",
     "StateTTL",
-    "StateUnavailableError",
     "Verification",
     "state_store_from_url",
 ]

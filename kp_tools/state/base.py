@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 from kp_tools.errors import ErrorCode
-from kp_tools.exceptions import KPainterError
 
 __all__ = [
     "Claim",
@@ -24,13 +23,8 @@ __all__ = [
     "KeyState",
     "StateStore",
     "StateTTL",
-    "StateUnavailableError",
     "Verification",
 ]
-
-
-class StateUnavailableError(KPainterError):
-    code = ErrorCode.STATE_UNAVAILABLE
 
 
 @dataclass(frozen=True, slots=True)

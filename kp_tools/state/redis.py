@@ -18,7 +18,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from kp_tools.errors import ErrorCode
+from kp_tools.errors import ErrorCode, StateUnavailableError
 from kp_tools.state.base import (
     Claim,
     ClaimStatus,
@@ -26,7 +26,6 @@ from kp_tools.state.base import (
     KeyState,
     StateStore,
     StateTTL,
-    StateUnavailableError,
     Verification,
 )
 

@@ -6,9 +6,8 @@ an assertion.
 
 from __future__ import annotations
 
-from bench.common import Settings
-
 from bench import executor_overhead, waiting
+from bench.common import Settings
 
 QUICK = Settings(quick=True)
 

@@ -137,7 +137,7 @@ def test_a_configured_model_runs_the_same_loop(cli: Cli, monkeypatch: pytest.Mon
     pytest.importorskip("langchain")
     import langchain.chat_models
 
-    from kp_tools.cli.scripted.for_langchain import ScriptedChatModel
+    from kp_tools.testing.langchain import ScriptedChatModel
 
     asked: list[tuple[str, dict[str, object]]] = []
 
@@ -156,7 +156,7 @@ def test_a_configured_model_runs_the_same_loop(cli: Cli, monkeypatch: pytest.Mon
 def test_a_model_failing_mid_run_is_reported_not_a_traceback(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kp_tools.cli.scripted.for_langchain import ScriptedChatModel
+    from kp_tools.testing.langchain import ScriptedChatModel
 
     class Failing(ScriptedChatModel):
         def _generate(self, *args: object, **kwargs: object) -> NoReturn:

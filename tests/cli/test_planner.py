@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kp_tools.cli.scripted import Answer, Call, Planner, Step
+from kp_tools.testing import Answer, Call, Planner, Step
 
 
 def ok(result: dict[str, Any], next_step: str = "") -> dict[str, Any]:

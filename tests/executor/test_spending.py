@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from kp_tools import ErrorCode, Executor, Sandbox
+from kp_tools.errors import StateUnavailableError
 from kp_tools.sandbox import Fault
-from kp_tools.state import MemoryStateStore, StateUnavailableError
+from kp_tools.state import MemoryStateStore
 from tests.conftest import MEMBER
 
 VIDEO = {"type": "slides_video", "prompt": "Plate tectonics", "scene_count": 5}

@@ -49,7 +49,7 @@ async def test_tools_work_sync_and_async(executor: Executor) -> None:
 
 def test_toolkit_builds_its_executor_on_a_sandbox_it_is_given() -> None:
     sandbox = Sandbox()
-    toolkit = KPainterToolkit(sandbox=sandbox, api_key=MEMBER)
+    toolkit = KPainterToolkit.for_sandbox(sandbox, api_key=MEMBER)
 
     toolkit.get_tools()[1].invoke({})
 

@@ -65,7 +65,7 @@ def test_metadata_can_be_overridden_per_tool_as_in_any_tool_spec() -> None:
 def test_tool_spec_builds_its_executor_on_a_sandbox_it_is_given() -> None:
     sandbox = Sandbox()
 
-    KPainterToolSpec(sandbox=sandbox, api_key=MEMBER).to_tool_list(["kp_me"])[0].call()
+    KPainterToolSpec.for_sandbox(sandbox, api_key=MEMBER).to_tool_list(["kp_me"])[0].call()
 
     assert sandbox.count("GET", "/me") == 1
 

@@ -7,7 +7,8 @@ import logging
 import pytest
 from typer.testing import CliRunner
 
-from kp_tools.mcp.cli import SANDBOX_DEFAULT_KEY, app, make_executor
+from kp_tools.mcp.cli import app, make_executor
+from kp_tools.sandbox import SANDBOX_DEFAULT_KEY
 from tests.conftest import FREE
 
 

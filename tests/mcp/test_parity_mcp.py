@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from kp_tools import SPECS
+from kp_tools.api_contract import LEGACY_TYPE_ALIASES
 from kp_tools.errors import ErrorCode
 from kp_tools.guide import INSTRUCTIONS
-from kp_tools.inferred import LEGACY_TYPE_ALIASES
 from kp_tools.mcp.prompts import GUIDED, render
 from kp_tools.mcp.tools import API_KEY_PROPERTY, mcp_tool
 from kp_tools.sandbox import CATALOG

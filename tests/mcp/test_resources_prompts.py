@@ -10,8 +10,8 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, TextContent, TextResourceContents
 
 from kp_tools import Executor, Sandbox
+from kp_tools.api_contract import LEGACY_TYPE_ALIASES
 from kp_tools.guide import INSTRUCTIONS
-from kp_tools.inferred import LEGACY_TYPE_ALIASES
 from kp_tools.sandbox import CATALOG
 from tests.conftest import MEMBER, REVOKED
 from tests.mcp.conftest import connect, payload

@@ -23,10 +23,10 @@ import httpx
 import pytest
 
 from kp_tools import ErrorCode, Executor, KPainterClient, RetryPolicy, Sandbox
-from kp_tools.exceptions import MalformedResponseError
+from kp_tools.errors import MalformedResponseError, StateUnavailableError
 from kp_tools.outcome import Outcome
 from kp_tools.sandbox import Fault
-from kp_tools.state import MemoryStateStore, StateUnavailableError
+from kp_tools.state import MemoryStateStore
 from tests.conftest import MEMBER
 from tests.reliability.conftest import FAST, TIMEOUT, TimedTransport, fast_executor, serve_in_thread
 

@@ -8,14 +8,13 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from kp_tools.errors import ErrorCode
+from kp_tools.errors import ErrorCode, StateUnavailableError
 from kp_tools.state import (
     ClaimStatus,
     Halt,
     MemoryStateStore,
     StateStore,
     StateTTL,
-    StateUnavailableError,
     Verification,
     state_store_from_url,
 )

@@ -16,7 +16,7 @@ from llama_index.core.base.llms.types import ToolCallBlock
 from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.core.llms.mock import MockFunctionCallingLLM
 
-from kp_tools.cli.scripted.planner import Call, Planner, Step, parse_result
+from kp_tools.testing.planner import Call, Planner, Step, parse_result
 
 __all__ = ["scripted_llm", "steps_from_chat"]
 

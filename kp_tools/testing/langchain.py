@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from kp_tools.cli.scripted.planner import Call, Planner, Step, parse_result
+from kp_tools.testing.planner import Call, Planner, Step, parse_result
 
 __all__ = ["ScriptedChatModel", "steps_from_messages"]
 
