@@ -28,6 +28,34 @@ _DROPPED = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONDA_PREFIX")
 _DROPPED_PREFIXES = ("KGP_", "PARTNER_MCP_", "KP_", "UV_")
 
 
+#: How this machine reaches the package registry (trusted CAs, proxies): uv needs it to fetch.
+NETWORK_SETTINGS = (
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+)
+
+
+def uv_settings(uv_cache: Path, find_links: Path | None = None) -> dict[str, str]:
+    """What uv needs on top of a host's minimal environment: the network, a cache, this Python."""
+    settings = {name: os.environ[name] for name in NETWORK_SETTINGS if name in os.environ}
+    settings |= {
+        "UV_CACHE_DIR": str(uv_cache),
+        "UV_PYTHON_DOWNLOADS": "never",  # use this machine's Python; never fetch one
+        "UV_NO_PROGRESS": "1",
+    }
+    if find_links is not None:
+        settings["UV_FIND_LINKS"] = str(find_links)  # kp-tools is not on the index: the local wheel
+    return settings
+
+
 @dataclass(frozen=True)
 class Dist:
     """The two archives of one ``python -m build`` run."""
@@ -72,11 +100,7 @@ def user_environment(uv_cache: Path, **extra: str) -> dict[str, str]:
     env["PATH"] = os.pathsep.join(
         p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p) != UV.parent
     )
-    env.update(
-        UV_CACHE_DIR=str(uv_cache),
-        UV_PYTHON_DOWNLOADS="never",  # use this machine's Python; never fetch one
-        UV_NO_PROGRESS="1",
-    )
+    env.update(uv_settings(uv_cache))
     env.update(extra)
     return env
 
