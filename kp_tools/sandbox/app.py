@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kp_tools.api_contract import API_PREFIX, ERROR_CODE_BY_STATUS, KEY_HEADER, PATHS
 from kp_tools.errors import FieldProblem
 from kp_tools.sandbox.faults import Fault
 from kp_tools.sandbox.world import Account, SandboxError
@@ -33,15 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = ["API_PREFIX", "build_app"]
 
-API_PREFIX = "/openapi/v1"
-_FAULT_CODES = {
-    401: "invalid_api_key",
-    402: "insufficient_credits",
-    403: "insufficient_permission",
-    404: "not_found",
-    409: "edit_not_supported",
-    429: "rate_limited",
-}
 Handler = Callable[[Request], Awaitable[Response]]
 T = TypeVar("T")
 
@@ -53,7 +45,7 @@ def build_app(sandbox: Sandbox) -> ASGIApp:
         return str(request.base_url).rstrip("/")
 
     def account(request: Request) -> Account:
-        key = request.headers.get("x-kgp-api-key")
+        key = request.headers.get(KEY_HEADER)
         bearer = request.headers.get("authorization", "")
         if not key and bearer.lower().startswith("bearer "):
             key = bearer[7:].strip()
@@ -153,14 +145,14 @@ def build_app(sandbox: Sandbox) -> ASGIApp:
         return Route(API_PREFIX + path, _errors_as_json(handler), methods=[method])
 
     routes = [
-        api("/health", health),
-        api("/me", me),
-        api("/catalog", catalog),
-        api("/creations", create, "POST"),
-        api("/creations", list_creations),
-        api("/creations/jobs/{job_id}", job),
-        api("/creations/{creation_id}", detail),
-        api("/creations/{creation_id}/edit", edit, "POST"),
+        api(PATHS["health"], health),
+        api(PATHS["me"], me),
+        api(PATHS["catalog"], catalog),
+        api(PATHS["creations"], create, "POST"),
+        api(PATHS["creations"], list_creations),
+        api(PATHS["job"], job),  # before "creation": /creations/jobs/1 must not match it
+        api(PATHS["creation"], detail),
+        api(PATHS["edit_scene"], edit, "POST"),
         Route("/_sandbox/top-up", _errors_as_json(top_up), methods=["POST"]),
         Route("/_sandbox/accounts", _errors_as_json(add_account), methods=["POST"]),
         Route("/_sandbox/faults", _errors_as_json(add_fault), methods=["POST"]),
@@ -273,7 +265,8 @@ class _FaultsAndRecording:
             return
         method, path = scope["method"], scope["path"][len(API_PREFIX) :]
         headers = dict(scope.get("headers", []))
-        self.sandbox.record(method, path, headers.get(b"x-kgp-api-key", b"").decode() or None)
+        key = headers.get(KEY_HEADER.lower().encode(), b"").decode() or None
+        self.sandbox.record(method, path, key)
         fault = self.sandbox.faults.take(method, path)
         if fault is None:
             await self.app(scope, receive, send)
@@ -283,7 +276,7 @@ class _FaultsAndRecording:
 
 async def _apply(fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
     if fault.kind == "status":
-        code = _FAULT_CODES.get(fault.status, "internal_error")
+        code = ERROR_CODE_BY_STATUS.get(fault.status, "internal_error")
         retry = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
         problems = (
             [FieldProblem(field="body", problem="sandbox fault")] if fault.status == 422 else None

@@ -22,6 +22,7 @@ from kp_tools.api_contract import (
     JOB_PROCESSING,
     JOB_QUEUED,
     JOB_SUCCEEDED,
+    KEY_HEADER,
 )
 from kp_tools.catalog_rules import check_creation, check_scene_edit
 from kp_tools.errors import FieldProblem
@@ -180,7 +181,7 @@ class World:
 
     def authenticate(self, key: str | None) -> Account:
         if not key:
-            raise SandboxError(401, "missing_api_key", "Send your API key in X-KGP-Api-Key.")
+            raise SandboxError(401, "missing_api_key", f"Send your API key in {KEY_HEADER}.")
         account = self.accounts.get(key)
         if account is None or not account.active:
             raise SandboxError(
