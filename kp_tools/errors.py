@@ -21,7 +21,10 @@ declares the one code it stands for, so :func:`error_class` is derived, never wr
     ├── MalformedResponseError          a 2xx body that is not the JSON we expect
     │   └── GarbledResponseError        cut short or not JSON at all: a read may ask again
     ├── JobFailedError                  the generation job ended in failure
-    └── StateUnavailableError           the shared workflow state store is unreachable
+    ├── StateUnavailableError           the shared workflow state store is unreachable
+    ├── BudgetExceededError             over the key's spending limit; refused before sending
+    ├── DeclinedByUserError             the user said no to a spending request
+    └── ConfirmationUnavailableError    consent is required and the call has no way to ask
 
 The executor turns every one of these into an :class:`~kp_tools.outcome.Outcome` whose ``error``
 is an :class:`OutcomeError`; direct users of :class:`~kp_tools.client.KPainterClient` catch them.
@@ -37,12 +40,15 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from kp_tools.api_contract import API_KEY_PAGE, MAIN_SITE
+from kp_tools.api_contract import API_KEY_PAGE, CREDITS_PAGE, MAIN_SITE
 from kp_tools.redaction import redact
 
 __all__ = [
     "ERRORS",
     "AuthenticationError",
+    "BudgetExceededError",
+    "ConfirmationUnavailableError",
+    "DeclinedByUserError",
     "EditNotSupportedError",
     "ErrorCode",
     "ErrorInfo",
@@ -83,6 +89,9 @@ class ErrorCode(StrEnum):
     UNKNOWN_TOOL = "unknown_tool"
     STATE_UNAVAILABLE = "state_unavailable"
     INTERNAL_ERROR = "internal_error"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    DECLINED_BY_USER = "declined_by_user"
+    CONFIRMATION_UNAVAILABLE = "confirmation_unavailable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +110,9 @@ class ErrorInfo:
     stop: bool
     tell_user: str | None
     server_fault: bool = False
+    fix_url: str | None = None
+    """The page where only the user can fix this (the API Key page, the main site's credits),
+    for renderings that can send the user there (MCP URL-mode elicitation)."""
 
 
 ERRORS: dict[ErrorCode, ErrorInfo] = {
@@ -112,12 +124,14 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
             "Pass api_key, or set PARTNER_MCP_DEFAULT_API_KEY or KGP_API_KEY. Keys are created "
             f"and activated on the API Key page: {API_KEY_PAGE}"
         ),
+        fix_url=API_KEY_PAGE,
     ),
     ErrorCode.INVALID_API_KEY: ErrorInfo(
         "KPainter rejected the API key (unknown, revoked or inactive).",
         retryable=False,
         stop=True,
         tell_user=f"Re-check the key, or reactivate it on the API Key page: {API_KEY_PAGE}",
+        fix_url=API_KEY_PAGE,
     ),
     ErrorCode.KP_ME_REQUIRED: ErrorInfo(
         "Call kp_me first: it confirms the key is valid and can manage creations.",
@@ -143,6 +157,7 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
             f"Top up or subscribe on the main site ({MAIN_SITE}), then call kp_me again. A "
             "cheaper content type may be offered, but only with the user's consent."
         ),
+        fix_url=CREDITS_PAGE,
     ),
     ErrorCode.INVALID_ARGUMENTS: ErrorInfo(
         "The arguments are not valid; nothing was sent. Fix the fields listed and call again.",
@@ -213,6 +228,31 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
         stop=True,
         tell_user="kp-tools failed unexpectedly; please report it with the server log.",
         server_fault=True,
+    ),
+    ErrorCode.BUDGET_EXCEEDED: ErrorInfo(
+        "This would pass the spending limit set for this key; nothing was sent.",
+        retryable=False,
+        stop=True,
+        tell_user=(
+            "The kp-tools spending limit for this key is reached. Wait for the window to free "
+            "up, or ask the operator to raise KP_BUDGET_CREDITS or KP_MAX_CREDITS_PER_CALL."
+        ),
+    ),
+    ErrorCode.DECLINED_BY_USER: ErrorInfo(
+        "The user declined this spending request; nothing was sent. Do not retry it.",
+        retryable=False,
+        stop=True,
+        tell_user=None,
+    ),
+    ErrorCode.CONFIRMATION_UNAVAILABLE: ErrorInfo(
+        "This request needs the user's approval, and there is no way to ask for it here; "
+        "nothing was sent.",
+        retryable=False,
+        stop=True,
+        tell_user=(
+            "Spending needs your approval, but this client cannot ask for it. Use a client "
+            "that supports it, or ask the operator about KP_CONFIRM_ABOVE_CREDITS."
+        ),
     ),
 }
 
@@ -337,6 +377,18 @@ class JobFailedError(KPainterError):
 
 class StateUnavailableError(KPainterError):
     code = ErrorCode.STATE_UNAVAILABLE
+
+
+class BudgetExceededError(KPainterError):
+    code = ErrorCode.BUDGET_EXCEEDED
+
+
+class DeclinedByUserError(KPainterError):
+    code = ErrorCode.DECLINED_BY_USER
+
+
+class ConfirmationUnavailableError(KPainterError):
+    code = ErrorCode.CONFIRMATION_UNAVAILABLE
 
 
 def error_class(code: ErrorCode) -> type[KPainterError]:

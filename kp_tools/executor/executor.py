@@ -35,6 +35,7 @@ from kp_tools.models import Me
 from kp_tools.outcome import Outcome
 from kp_tools.redaction import redact
 from kp_tools.specs import SPECS, ToolSpec
+from kp_tools.spending.consent import Approver
 from kp_tools.state import ENV_STATE_URL, Halt, StateStore, Verification, state_store_from_url
 from kp_tools.sync import run_sync
 
@@ -138,11 +139,15 @@ class Executor:
         api_key: str | ApiKey | None = None,
         progress: ProgressCallback | None = None,
         caller: Caller = Caller.MODEL,
+        approver: Approver | None = None,
     ) -> Outcome:
         """Run one tool call to its outcome. Never raises for anything the call itself did.
 
         ``caller`` says who chose the call (see :class:`Caller`); renderings pass it instead of
-        choosing gate policies, so the workflow rules stay here.
+        choosing gate policies, so the workflow rules stay here. ``approver`` is the
+        rendering's channel to ask the user before credits are spent
+        (:mod:`kp_tools.spending.consent`); an exception it raises to suspend the call passes
+        through unchanged.
         """
         spec = self.specs.get(tool)
         if spec is None or (caller is Caller.HOST and not spec.read_only):
