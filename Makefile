@@ -35,5 +35,22 @@ clean:
 
 # The wheel and the sdist, built by PyPA's build frontend into dist/.
 dist: setup
-	rm -rf dist
+	rm -f dist/*.whl dist/*.tar.gz
 	$(BIN)/python -m build --outdir dist .
+
+# --- Claude Desktop bundle (docs/install.md) -----------------------------------------------
+# The official mcpb tool (npm @anthropic-ai/mcpb, runs on Node 20+) validates bundle/manifest.json
+# and packs bundle/ into $(BUNDLE). It is installed into .tools/mcpb on first use.
+.PHONY: bundle
+NPM ?= npm
+MCPB_VERSION := 2.1.2
+MCPB := .tools/mcpb/node_modules/.bin/mcpb
+BUNDLE ?= dist/kp-tools.mcpb
+
+$(MCPB):
+	$(NPM) install --silent --no-audit --no-fund --prefix .tools/mcpb @anthropic-ai/mcpb@$(MCPB_VERSION)
+
+bundle: $(MCPB)
+	$(MCPB) validate bundle/manifest.json
+	mkdir -p $(dir $(BUNDLE))
+	$(MCPB) pack bundle $(BUNDLE)
