@@ -15,19 +15,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from kp_tools.mcp.http import HttpSettings, build_http_app
-    from kp_tools.mcp.server import SERVER_NAME, KPainterServer, build_server
+if TYPE_CHECKING:  # what mypy sees; tests/test_exports.py checks it matches _EXPORTS
+    from kp_tools.mcp.http import HttpSettings as HttpSettings
+    from kp_tools.mcp.http import build_http_app as build_http_app
+    from kp_tools.mcp.server import SERVER_NAME as SERVER_NAME
+    from kp_tools.mcp.server import KPainterServer as KPainterServer
+    from kp_tools.mcp.server import build_server as build_server
 
-__all__ = ["SERVER_NAME", "HttpSettings", "KPainterServer", "build_http_app", "build_server"]
-
-_EXPORTS = {
-    "SERVER_NAME": "kp_tools.mcp.server",
-    "KPainterServer": "kp_tools.mcp.server",
-    "build_server": "kp_tools.mcp.server",
-    "HttpSettings": "kp_tools.mcp.http",
-    "build_http_app": "kp_tools.mcp.http",
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(("HttpSettings", "build_http_app"), "kp_tools.mcp.http"),
+    **dict.fromkeys(("SERVER_NAME", "KPainterServer", "build_server"), "kp_tools.mcp.server"),
 }
+
+__all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -31,8 +31,10 @@ if TYPE_CHECKING:  # not imported at run time: listing tools needs no HTTP clien
 __all__ = ["SERVER_NAME", "KPainterServer", "ToolRunner", "build_server"]
 
 SERVER_NAME = "kpainter"
+"""The name the server gives hosts in its ``initialize`` answer and server card."""
 
 KPainterServer = Server[dict[str, Any]]
+"""The low-level SDK server :func:`build_server` returns (its lifespan state is a plain dict)."""
 
 
 class ToolRunner(Protocol):

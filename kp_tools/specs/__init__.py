@@ -57,4 +57,5 @@ SPECS: Mapping[str, AnySpec] = MappingProxyType(
 
 
 def get_spec(name: str) -> AnySpec | None:
+    """The spec called ``name``, or ``None`` when no tool has that name."""
     return SPECS.get(name)

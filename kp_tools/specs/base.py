@@ -48,7 +48,7 @@ class ToolArguments(BaseModel):
 
 
 class NoArguments(ToolArguments):
-    pass
+    """The input of a tool that takes no arguments (any invented one is refused)."""
 
 
 @dataclass(frozen=True, slots=True)
