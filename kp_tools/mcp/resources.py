@@ -43,7 +43,7 @@ from kp_tools.models import Catalog
 from kp_tools.outcome import Outcome
 
 if TYPE_CHECKING:
-    from kp_tools.mcp.server import ToolRunner
+    from kp_tools.mcp.runner import ToolRunner
 
 __all__ = ["RESOURCES", "TEMPLATES", "ResourceHandlers", "ResourceView", "content_types"]
 

@@ -12,8 +12,7 @@ per-request envelope and the 2025-11-25 ``initialize`` handshake).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from mcp.server import Server
 
@@ -21,12 +20,8 @@ from kp_tools import __version__
 from kp_tools.guide import INSTRUCTIONS
 from kp_tools.mcp.prompts import PromptHandlers
 from kp_tools.mcp.resources import ResourceHandlers
+from kp_tools.mcp.runner import ToolRunner
 from kp_tools.mcp.tools import ToolHandlers
-
-if TYPE_CHECKING:  # not imported at run time: listing tools needs no HTTP client stack
-    from kp_tools.executor import Caller, ProgressCallback
-    from kp_tools.outcome import Outcome
-    from kp_tools.specs import ToolSpec
 
 __all__ = ["SERVER_NAME", "KPainterServer", "ToolRunner", "build_server"]
 
@@ -35,24 +30,6 @@ SERVER_NAME = "kpainter"
 
 KPainterServer = Server[dict[str, Any]]
 """The low-level SDK server :func:`build_server` returns (its lifespan state is a plain dict)."""
-
-
-class ToolRunner(Protocol):
-    """What the MCP handlers need of an :class:`~kp_tools.executor.Executor`: its specs, and
-    ``run``. ``kp-mcp`` over stdio passes a stand-in that builds the executor on first use."""
-
-    @property
-    def specs(self) -> Mapping[str, ToolSpec[Any, Any]]: ...
-
-    async def run(
-        self,
-        tool: str,
-        arguments: Mapping[str, Any] | None = None,
-        *,
-        api_key: str | None = None,
-        progress: ProgressCallback | None = None,
-        caller: Caller = ...,
-    ) -> Outcome: ...
 
 
 def build_server(executor: ToolRunner, *, name: str = SERVER_NAME) -> KPainterServer:

@@ -39,7 +39,7 @@ from kp_tools.outcome import Outcome
 from kp_tools.specs import ToolSpec
 
 if TYPE_CHECKING:
-    from kp_tools.mcp.server import ToolRunner
+    from kp_tools.mcp.runner import ToolRunner
 
 __all__ = [
     "API_KEY_PROPERTY",
