@@ -1,33 +1,70 @@
-"""The services a spec's ``run`` gets for one call: catalog cache, spending guard, bounded wait."""
+"""The services a spec's ``run`` gets for one call: reads, catalog cache, paid requests, waits."""
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
-import logging
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from kp_tools.errors import InsufficientCreditsError, KPainterError, OutcomeUnknownError
+from kp_tools.executor.paying import pay
 from kp_tools.executor.waiting import ProgressCallback, wait_for_job
 from kp_tools.keys import ApiKey
-from kp_tools.models import Catalog
-from kp_tools.specs.base import WaitResult
-from kp_tools.state import Claim, ClaimStatus
+from kp_tools.models import (
+    Catalog,
+    CreationDetail,
+    CreationPage,
+    Health,
+    JobStatus,
+    Me,
+    ResourceId,
+)
+from kp_tools.specs.base import PaidRequest, ToolSpec, WaitResult
+from kp_tools.spending.consent import Approver
 
 if TYPE_CHECKING:
     from kp_tools.client import KPainterClient
     from kp_tools.executor.executor import Executor
 
+__all__ = ["CallContext", "ReadOnlyClient"]
+
 M = TypeVar("M", bound=BaseModel)
 
-CLAIM_POLL_SECONDS = 0.05
 
-logger = logging.getLogger("kp_tools.executor")
+class ReadOnlyClient:
+    """The client as a spec sees it: every read endpoint, and none that spends credits.
+
+    A spec that spends declares a :class:`~kp_tools.specs.PaidRequest` instead; the executor is
+    the only holder of the full client, so no spec can send a paid request around its rules.
+    """
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: KPainterClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"ReadOnlyClient(base_url={self._client.base_url!r})"
+
+    async def health(self) -> Health:
+        return await self._client.health()
+
+    async def me(self, key: ApiKey) -> Me:
+        return await self._client.me(key)
+
+    async def catalog(self, key: ApiKey) -> Catalog:
+        return await self._client.catalog(key)
+
+    async def list_creations(
+        self, key: ApiKey, params: Mapping[str, str | int] | None = None
+    ) -> CreationPage:
+        return await self._client.list_creations(key, params)
+
+    async def get_creation(self, key: ApiKey, creation_id: ResourceId) -> CreationDetail:
+        return await self._client.get_creation(key, creation_id)
+
+    async def get_job(self, key: ApiKey, job_id: ResourceId) -> JobStatus:
+        return await self._client.get_job(key, job_id)
 
 
 class CallContext:
@@ -36,23 +73,26 @@ class CallContext:
     def __init__(
         self,
         executor: Executor,
-        tool: str,
+        spec: ToolSpec[Any, Any],
         key: ApiKey | None,
         progress: ProgressCallback | None,
+        approver: Approver | None = None,
     ) -> None:
         self._executor = executor
-        self._tool = tool
+        self._spec = spec
         self._key = key
         self._progress = progress
+        self._approver = approver
+        self._client = ReadOnlyClient(executor.client)
 
     @property
-    def client(self) -> KPainterClient:
-        return self._executor.client
+    def client(self) -> ReadOnlyClient:
+        return self._client
 
     @property
     def key(self) -> ApiKey:
         if self._key is None:
-            raise RuntimeError(f"{self._tool} declared needs_key=False but asked for the key")
+            raise RuntimeError(f"{self._spec.name} declared needs_key=False but asked for the key")
         return self._key
 
     async def catalog(self, *, refresh: bool = False) -> Catalog:
@@ -61,85 +101,19 @@ class CallContext:
             cached = await store.get_catalog(self.key.fingerprint)
             if cached is not None:
                 return Catalog.model_validate(cached)
-        catalog = await self.client.catalog(self.key)
+        catalog = await self._client.catalog(self.key)
         await store.put_catalog(self.key.fingerprint, catalog.model_dump(mode="json"))
         return catalog
 
-    async def spend(
-        self,
-        request: Mapping[str, Any],
-        *,
-        cost: int | None,
-        result_model: type[M],
-        send: Callable[[], Awaitable[M]],
-    ) -> tuple[M, bool]:
-        store = self._executor.store
-        key_id = self.key.fingerprint
-        seen = (await store.load(key_id)).verification
-        if (
-            cost is not None
-            and seen is not None
-            and seen.credits is not None
-            and cost > seen.credits
-        ):
-            raise InsufficientCreditsError(
-                f"This costs {cost} credits and the account had {seen.credits} at the last "
-                "kp_me, so nothing was sent."
-            )
-        fingerprint = _fingerprint(self._tool, request)
-        claim = await self._claim(key_id, fingerprint)
-        if claim.status is ClaimStatus.DONE and claim.result is not None:
-            return result_model.model_validate(claim.result), True
-        if claim.status is not ClaimStatus.OWNED:
-            raise OutcomeUnknownError(
-                "An identical request was sent moments ago and its outcome is unknown, so this "
-                "one was not sent."
-            )
-        try:
-            result = await send()
-        except KPainterError as error:
-            if isinstance(error, OutcomeUnknownError):
-                await store.settle(key_id, fingerprint, None)
-            else:  # KPainter answered with a refusal: nothing was done, the next try may send
-                await store.release(key_id, fingerprint)
-            raise
-        except BaseException:
-            # Cancelled or crashed mid-request: it may have been sent. Never assume it was not.
-            await asyncio.shield(store.settle(key_id, fingerprint, None))
-            raise
-        # The job started and is paid for: from here on a store failure must not turn it into
-        # an error (the model would retry and pay twice). The claim stays pending until its TTL,
-        # so an identical request meanwhile is still not sent.
-        try:
-            await store.settle(key_id, fingerprint, result.model_dump(mode="json"))
-            if cost:
-                await store.debit(key_id, cost)
-        except KPainterError as error:
-            logger.warning(
-                "%s: started, but the state store could not record it: %s", self._tool, error.code
-            )
-        return result, False
-
-    async def _claim(self, key_id: str, fingerprint: str) -> Claim:
-        """Take the claim, or wait while an identical request is in flight."""
-        store = self._executor.store
-        # As long as the owner's request can take (429s are retried within the deadline).
-        deadline = time.monotonic() + max(self.client.timeout, self.client.retry.deadline) + 5
-        while True:
-            claim = await store.claim(key_id, fingerprint)
-            if claim.status is not ClaimStatus.PENDING or time.monotonic() > deadline:
-                return claim
-            await asyncio.sleep(CLAIM_POLL_SECONDS)
+    async def spend(self, request: PaidRequest[M]) -> tuple[M, bool]:
+        if not self._spec.effect.spends_credits:
+            raise RuntimeError(f"{self._spec.name} is read-only (effect=read) but tried to spend")
+        return await pay(self._executor, self._spec, self.key, request, self._approver)
 
     async def wait_for_job(self, job_id: int | str, wait_seconds: float) -> WaitResult:
         return await wait_for_job(
-            lambda: self.client.get_job(self.key, job_id),
+            lambda: self._client.get_job(self.key, job_id),
             wait_seconds,
             policy=self._executor.wait_policy,
             progress=self._progress,
         )
-
-
-def _fingerprint(tool: str, request: Mapping[str, Any]) -> str:
-    canonical = json.dumps([tool, request], sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]

@@ -29,6 +29,7 @@ from kp_tools.errors import (
 from kp_tools.executor.arguments import parse_arguments
 from kp_tools.executor.context import CallContext
 from kp_tools.executor.deliverable import deliverable
+from kp_tools.executor.paying import SpendSuspended
 from kp_tools.executor.waiting import ProgressCallback, WaitPolicy
 from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.models import Me
@@ -95,6 +96,8 @@ class Executor:
         wait_policy: WaitPolicy | None = None,
         env: Mapping[str, str] | None = None,
         specs: Mapping[str, ToolSpec[Any, Any]] = SPECS,
+        confirm_above_credits: int | None = None,
+        approver: Approver | None = None,
     ) -> None:
         self.client = client if client is not None else KPainterClient()
         environ = os.environ if env is None else env
@@ -104,6 +107,8 @@ class Executor:
         self.me_policy = MePolicy(me_policy)
         self.wait_policy = wait_policy or WaitPolicy()
         self.specs = specs
+        self.confirm_above_credits = confirm_above_credits
+        self.approver = approver
         self._env = env
         # The same rules as any key: blank means none. (No env here: that is read per call.)
         self._default_key = resolve_api_key(api_key, env={})
@@ -160,6 +165,7 @@ class Executor:
             return Outcome.failure(tool, error)
         started = time.perf_counter()
         key: ApiKey | None = None
+        suspended: BaseException | None = None
         try:
             args = parse_arguments(spec, arguments)
             if spec.needs_key:
@@ -167,10 +173,13 @@ class Executor:
                 if key is None:
                     raise MissingApiKeyError()
                 await self._check_gates(spec, key, self._policy_for(caller))
-            output = await spec.run(CallContext(self, spec.name, key, progress), args)
+            context = CallContext(self, spec, key, progress, approver)
+            output = await spec.run(context, args)
             if spec.verifies_key and key is not None:
                 await self._record_verification(key, output)
             outcome = Outcome.success(spec.name, output, spec.next_step(output))
+        except SpendSuspended as pause:
+            suspended = pause.reason  # re-raised below, outside this handler, as it was raised
         except KPainterError as error:
             if key is not None and error.status is not None:
                 try:
@@ -195,6 +204,9 @@ class Executor:
             logger.error("%s failed unexpectedly: %s", tool, redact(repr(exc)))
             logger.debug("traceback", exc_info=True)
             outcome = Outcome.failure(spec.name, KPainterError(code=ErrorCode.INTERNAL_ERROR))
+        if suspended is not None:
+            logger.debug("%s key=%s suspended by its approver", tool, key)
+            raise suspended
         logger.debug(
             "%s key=%s -> %s in %.1fms",
             tool,
@@ -212,10 +224,18 @@ class Executor:
         api_key: str | ApiKey | None = None,
         progress: ProgressCallback | None = None,
         caller: Caller = Caller.MODEL,
+        approver: Approver | None = None,
     ) -> Outcome:
         """:meth:`run` from synchronous code, including inside a running loop (Jupyter)."""
         return run_sync(
-            self.run(tool, arguments, api_key=api_key, progress=progress, caller=caller)
+            self.run(
+                tool,
+                arguments,
+                api_key=api_key,
+                progress=progress,
+                caller=caller,
+                approver=approver,
+            )
         )
 
     async def aclose(self) -> None:

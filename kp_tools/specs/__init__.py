@@ -19,6 +19,8 @@ from kp_tools.specs import (
 from kp_tools.specs.base import (
     Effect,
     NoArguments,
+    PaidRequest,
+    ReadClient,
     ToolArguments,
     ToolContext,
     ToolSpec,
@@ -29,6 +31,8 @@ __all__ = [
     "SPECS",
     "Effect",
     "NoArguments",
+    "PaidRequest",
+    "ReadClient",
     "ToolArguments",
     "ToolContext",
     "ToolSpec",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import Field
 
 from kp_tools.catalog_rules import MAX_TEXT, check_creation
 from kp_tools.errors import FieldProblem, InvalidArgumentsError
 from kp_tools.models import Catalog, CreationCreated
-from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
+from kp_tools.specs.base import Effect, PaidRequest, ToolArguments, ToolContext, ToolSpec
+
+if TYPE_CHECKING:
+    from kp_tools.client import KPainterClient
+    from kp_tools.keys import ApiKey
+
+SUMMARY_PROMPT_CHARS: Final = 80
 
 # Request-body names the model never sees, mapped back to the tool's own argument names.
 _ARGUMENT_NAMES = {
@@ -87,12 +93,34 @@ async def _run(ctx: ToolContext, args: CreateCreationArguments) -> CreationStart
             ]
         )
     created, deduplicated = await ctx.spend(
-        checked.body,
-        cost=checked.cost,
-        result_model=CreationCreated,
-        send=lambda: ctx.client.create_creation(ctx.key, checked.body),
+        PaidRequest(
+            body=checked.body,
+            cost=checked.cost,
+            result_model=CreationCreated,
+            summary=_summary(checked.body),
+            send=_send,
+        )
     )
     return CreationStarted(**created.model_dump(), deduplicated=deduplicated, cost=checked.cost)
+
+
+async def _send(
+    client: KPainterClient, key: ApiKey, request: PaidRequest[CreationCreated]
+) -> CreationCreated:
+    return await client.create_creation(key, request.body)
+
+
+def _summary(body: dict[str, Any]) -> str:
+    """``a slides_video of 5 scenes about "Plate tectonics"``: what the user is asked about."""
+    size = ""
+    if body.get("scene_count"):
+        size = f" of {body['scene_count']} scenes"
+    elif body.get("duration_seconds"):
+        size = f" of {body['duration_seconds']} seconds"
+    prompt = str(body.get("prompt", ""))
+    if len(prompt) > SUMMARY_PROMPT_CHARS:
+        prompt = prompt[: SUMMARY_PROMPT_CHARS - 1].rstrip() + "…"
+    return f'a {body.get("type")}{size} about "{prompt}"'
 
 
 def _next_step(started: CreationStarted) -> str:

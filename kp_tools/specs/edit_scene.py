@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import Field, model_validator
 
@@ -10,7 +10,11 @@ from kp_tools.api_contract import EditAction
 from kp_tools.catalog_rules import MAX_TEXT, check_scene_edit
 from kp_tools.errors import EditNotSupportedError, InvalidArgumentsError
 from kp_tools.models import EditAccepted
-from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
+from kp_tools.specs.base import Effect, PaidRequest, ToolArguments, ToolContext, ToolSpec
+
+if TYPE_CHECKING:
+    from kp_tools.client import KPainterClient
+    from kp_tools.keys import ApiKey
 
 
 class EditSceneArguments(ToolArguments):
@@ -52,13 +56,24 @@ async def _run(ctx: ToolContext, args: EditSceneArguments) -> SceneEditStarted:
         raise EditNotSupportedError(checked.unsupported)
     if checked.problems:
         raise InvalidArgumentsError(checked.problems)
+    what = "replace the narration of" if args.action == "update_scene_narration" else "regenerate"
     accepted, deduplicated = await ctx.spend(
-        {"creation_id": args.creation_id, **checked.body},
-        cost=checked.cost,
-        result_model=EditAccepted,
-        send=lambda: ctx.client.edit_scene(ctx.key, args.creation_id, checked.body),
+        PaidRequest(
+            body=checked.body,
+            target={"creation_id": args.creation_id},
+            cost=checked.cost,
+            result_model=EditAccepted,
+            summary=f"{what} scene {args.scene_id} of creation {args.creation_id}",
+            send=_send,
+        )
     )
     return SceneEditStarted(**accepted.model_dump(), deduplicated=deduplicated, cost=checked.cost)
+
+
+async def _send(
+    client: KPainterClient, key: ApiKey, request: PaidRequest[EditAccepted]
+) -> EditAccepted:
+    return await client.edit_scene(key, request.target["creation_id"], request.body)
 
 
 SPEC = ToolSpec(
