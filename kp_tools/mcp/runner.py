@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # not imported at run time: listing tools needs no HTTP clien
     from kp_tools.executor import Caller, ProgressCallback
     from kp_tools.outcome import Outcome
     from kp_tools.specs import ToolSpec
+    from kp_tools.spending.consent import Approver
 
 __all__ = ["ToolRunner"]
 
@@ -33,4 +34,5 @@ class ToolRunner(Protocol):
         api_key: str | None = None,
         progress: ProgressCallback | None = None,
         caller: Caller = ...,
+        approver: Approver | None = None,
     ) -> Outcome: ...

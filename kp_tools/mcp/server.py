@@ -19,6 +19,7 @@ from mcp.server import Server
 from kp_tools import __version__
 from kp_tools.guide import INSTRUCTIONS
 from kp_tools.mcp.prompts import PromptHandlers
+from kp_tools.mcp.request_state import seal_request_state
 from kp_tools.mcp.resources import ResourceHandlers
 from kp_tools.mcp.runner import ToolRunner
 from kp_tools.mcp.tools import ToolHandlers
@@ -37,7 +38,7 @@ def build_server(executor: ToolRunner, *, name: str = SERVER_NAME) -> KPainterSe
     tools = ToolHandlers(executor)
     resources = ResourceHandlers(executor)
     prompts = PromptHandlers()
-    return Server(
+    server = Server(
         name,
         version=__version__,
         title="KPainter",
@@ -53,3 +54,4 @@ def build_server(executor: ToolRunner, *, name: str = SERVER_NAME) -> KPainterSe
         on_list_prompts=prompts.list_prompts,
         on_get_prompt=prompts.get_prompt,
     )
+    return seal_request_state(server)  # 2026-07-28 requestState: encrypted and bound

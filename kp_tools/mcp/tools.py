@@ -24,6 +24,7 @@ from mcp.server import ServerRequestContext
 from mcp.types import (
     CallToolRequestParams,
     CallToolResult,
+    InputRequiredResult,
     ListToolsResult,
     PaginatedRequestParams,
     TextContent,
@@ -33,8 +34,8 @@ from mcp.types import (
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from kp_tools.errors import FieldProblem, InvalidArgumentsError, OutcomeError
+from kp_tools.mcp.call_flow import CallFlow, ToolCall
 from kp_tools.mcp.keys import API_KEY_ARGUMENT, header_api_key
-from kp_tools.mcp.progress import ProgressRelay
 from kp_tools.outcome import Outcome
 from kp_tools.specs import ToolSpec
 
@@ -186,6 +187,7 @@ class ToolHandlers:
         self.executor = executor
         self.specs: Mapping[str, AnySpec] = executor.specs
         self.tools: dict[str, Tool] = {name: mcp_tool(spec) for name, spec in self.specs.items()}
+        self.flow = CallFlow(executor)
 
     def input_schema(self, name: str) -> Mapping[str, Any] | None:
         tool = self.tools.get(name)
@@ -198,17 +200,19 @@ class ToolHandlers:
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams
-    ) -> CallToolResult:
+    ) -> CallToolResult | InputRequiredResult:
+        """Run the call; on 2026-07-28 it may first return a question for the user
+        (:mod:`kp_tools.mcp.call_flow`), and a retry brings the answer and the sealed state."""
         spec = self.specs.get(params.name)
         arguments = dict(params.arguments or {})
         call_key = arguments.pop(API_KEY_ARGUMENT, None)
         if call_key is not None and not isinstance(call_key, str):
             problem = FieldProblem(field=API_KEY_ARGUMENT, problem="must be a string")
             return call_result(Outcome.failure(params.name, InvalidArgumentsError([problem])), spec)
-        outcome = await self.executor.run(
-            params.name,
-            arguments,
-            api_key=(call_key or "").strip() or header_api_key(ctx),
-            progress=ProgressRelay(ctx),
+        call = ToolCall(
+            ctx, params.name, arguments, (call_key or "").strip() or header_api_key(ctx)
         )
-        return call_result(outcome, spec)
+        result = await self.flow.run(call, params.request_state, params.input_responses)
+        if isinstance(result, InputRequiredResult):
+            return result
+        return call_result(result, spec)
