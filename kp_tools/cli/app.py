@@ -19,6 +19,7 @@ from kp_tools.cli import (
     create,
     demo,
     describe,
+    doctor,
     edit,
     get,
     job,
@@ -66,6 +67,7 @@ app.command("edit-scene")(edit.edit_scene)
 app.command("call")(call.call)
 app.command("describe")(describe.describe_tool)
 app.command("sandbox")(sandbox.sandbox)
+app.command("doctor")(doctor.doctor)
 
 
 def main() -> None:
