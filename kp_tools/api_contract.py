@@ -36,16 +36,20 @@ __all__ = [
     "EditAction",
 ]
 
-DEFAULT_BASE_URL: Final = "https://api.kpainter.ai/openapi/v1"  # documented
-API_PREFIX: Final = "/openapi/v1"  # documented: the path of DEFAULT_BASE_URL
-KEY_HEADER: Final = "X-KGP-Api-Key"  # documented
+DEFAULT_BASE_URL: Final = "https://api.kpainter.ai/openapi/v1"
+"""Where the public API lives (documented); ``KGP_BASE_URL`` overrides it."""
+API_PREFIX: Final = "/openapi/v1"
+"""The path part of :data:`DEFAULT_BASE_URL` (documented); the sandbox serves under it too."""
+KEY_HEADER: Final = "X-KGP-Api-Key"
+"""The request header that carries the key (documented)."""
 
-# Where the user fixes what only the user can fix (documented behaviour; URLs secondary).
 MAIN_SITE: Final = "https://kpainter.ai"
+"""Where the user manages the account and plan (documented behaviour; URL secondary)."""
 API_KEY_PAGE: Final = "https://kpainter.ai/api-key"
-CREDITS_PAGE: Final = MAIN_SITE  # "route the user back to the main site" (no deeper page known)
+"""Where the user creates and activates keys: only the user can fix a missing or revoked key."""
+CREDITS_PAGE: Final = MAIN_SITE
+"""Where the user tops up ("route the user back to the main site"; no deeper page is known)."""
 
-# Endpoint paths under the base URL. All documented except ``edit_scene`` (Jul 2026 plugin).
 PATHS: Final = {
     "health": "/health",
     "me": "/me",
@@ -55,27 +59,35 @@ PATHS: Final = {
     "job": "/creations/jobs/{job_id}",
     "edit_scene": "/creations/{creation_id}/edit",
 }
+"""Endpoint paths under the base URL, by endpoint. All documented except ``edit_scene`` (taken
+from a later vendor plugin, Jul 2026)."""
 
-# Documented input aliases; responses always use the canonical names.
 LEGACY_TYPE_ALIASES: Final = {
     "knowledge_video": "explainer_video",
     "web_app": "interactive_lesson",
 }
+"""Old content-type names the API still accepts as input (documented); answers use the new ones."""
 
-# Job and creation states (docs only say "when the job succeeds").
 JOB_QUEUED: Final = "queued"
+"""A job waiting to start (the status strings are chosen: the docs only say "when it succeeds")."""
 JOB_PROCESSING: Final = "processing"
+"""A job under way; ``progress`` goes from 0 to 100."""
 JOB_SUCCEEDED: Final = "succeeded"
+"""A job that finished: the creation is ready to read."""
 JOB_FAILED: Final = "failed"
+"""A job that ended in failure (reported as ``job_failed``)."""
 JOB_STATUSES: Final = (JOB_QUEUED, JOB_PROCESSING, JOB_SUCCEEDED, JOB_FAILED)
+"""Every job status, in the order a job goes through them."""
 JOB_TERMINAL: Final = frozenset({JOB_SUCCEEDED, JOB_FAILED})
+"""The statuses after which a job never changes again: waiting stops there."""
 CREATION_STATUSES: Final = ("queued", "processing", "ready", "failed", "invalid")
+"""Every creation status (chosen, like the job statuses)."""
 
-# Scene-edit actions (Jul 2026 plugin; Generation A's own list is not published).
 EditAction = Literal["update_scene_narration", "regenerate_scene"]
+"""A scene-edit action (Jul 2026 plugin; Generation A's own list is not published)."""
 EDIT_ACTIONS: Final[tuple[str, ...]] = get_args(EditAction)
+"""The :data:`EditAction` values, for checks at run time."""
 
-# HTTP status to error code; then ``detail.code`` overrides it when it names a known code.
 ERROR_CODE_BY_STATUS: Final = {
     401: "invalid_api_key",
     402: "insufficient_credits",
@@ -85,6 +97,7 @@ ERROR_CODE_BY_STATUS: Final = {
     422: "invalid_arguments",
     429: "rate_limited",
 }
+"""The error code an HTTP status means (chosen; a 5xx is ``upstream_unavailable``)."""
 ERROR_CODE_BY_DETAIL: Final = {
     "missing_api_key": "missing_api_key",
     "invalid_api_key": "invalid_api_key",
@@ -95,3 +108,5 @@ ERROR_CODE_BY_DETAIL: Final = {
     "rate_limited": "rate_limited",
     "internal_error": "upstream_unavailable",
 }
+"""An error body's ``detail.code``, when it names one of these, overrides
+:data:`ERROR_CODE_BY_STATUS` (the API's own word is more precise than its status)."""

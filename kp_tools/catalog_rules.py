@@ -53,6 +53,18 @@ class CheckedRequest:
 
 
 def check_creation(request: Mapping[str, Any], catalog: Catalog) -> CheckedRequest:
+    """Check a create request against the catalog, and price it, before any credit is spent.
+
+    Every problem is collected (not only the first), so a model fixes the call in one go.
+
+    Args:
+        request: The body as the API takes it; ``None`` values count as absent.
+        catalog: The key's catalog, the source of truth for what is offered.
+
+    Returns:
+        The body with canonical names (a legacy type alias, the image model's provider), its
+        cost when the catalog prices it, the member-only options it uses, and the problems.
+    """
     body = {k: v for k, v in request.items() if v is not None}
     checked = CheckedRequest(body=body)
     problems = checked.problems

@@ -61,6 +61,7 @@ from kp_tools.retry import RetryPolicy
 __all__ = ["ENV_BASE_URL", "KPainterClient"]
 
 ENV_BASE_URL: Final = "KGP_BASE_URL"
+"""The environment variable that points every client without a ``base_url`` elsewhere."""
 DEFAULT_TIMEOUT: Final = 30.0
 DEFAULT_MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024  # answers are KB; refuse anything absurd
 MAX_ERROR_MESSAGE: Final = 500  # characters of an upstream error message passed on
@@ -86,6 +87,22 @@ class KPainterClient:
     pooled ``httpx.AsyncClient`` (connections cannot cross loops; the sync facade runs its own).
     A transport given here is shared by every loop, so one that pools connections (an
     ``httpx.AsyncHTTPTransport``) must only be used from one loop: not with ``run_sync`` as well.
+
+    Every keyed endpoint can also raise, besides what its own docstring names:
+    :class:`~kp_tools.errors.AuthenticationError` (401, or a key with characters no key has),
+    :class:`~kp_tools.errors.PermissionDeniedError` (403),
+    :class:`~kp_tools.errors.RateLimitedError` (429, after the retries),
+    :class:`~kp_tools.errors.UpstreamUnavailableError` (5xx, timeouts, no connection; reads are
+    retried first) and :class:`~kp_tools.errors.MalformedResponseError` (a 2xx body that is not
+    the documented shape). Writes never raise ``UpstreamUnavailableError`` once sent: they raise
+    :class:`~kp_tools.errors.OutcomeUnknownError`, because they may have been paid for.
+
+    Args:
+        base_url: The API root; defaults to ``KGP_BASE_URL``, then the public API.
+        transport: Replaces the network (the sandbox's, or a mock).
+        timeout: Seconds one attempt may take in all, not only between bytes.
+        retry: When failed requests are sent again (:class:`~kp_tools.retry.RetryPolicy`).
+        max_response_bytes: Larger answers are refused rather than read into memory.
     """
 
     def __init__(
@@ -112,37 +129,113 @@ class KPainterClient:
     # -- endpoints ---------------------------------------------------------------------------
 
     async def health(self) -> Health:
+        """Whether the API is up. Needs no key, so it can run before any key is known.
+
+        Returns:
+            The API's liveness answer.
+
+        Raises:
+            UpstreamUnavailableError: The API is down or unreachable.
+        """
         return await self._call(Health, "GET", PATHS["health"], None)
 
     async def me(self, key: ApiKey) -> Me:
+        """The account behind ``key``: the check the workflow makes before anything else.
+
+        Returns:
+            Who the key belongs to, whether it may manage creations, and its credits.
+
+        Raises:
+            AuthenticationError: The key is unknown, revoked or inactive.
+        """
         return await self._call(Me, "GET", PATHS["me"], key)
 
     async def catalog(self, key: ApiKey) -> Catalog:
+        """What ``key`` may create, and with which options and credit costs.
+
+        Returns:
+            The catalog that create and edit requests are checked against before they are sent.
+        """
         return await self._call(Catalog, "GET", PATHS["catalog"], key)
 
     async def create_creation(self, key: ApiKey, body: Mapping[str, Any]) -> CreationCreated:
+        """Start a generation job. This spends credits; it is sent once, never resent blindly.
+
+        In kp-tools only the executor's spending path sends it, after the gates, the dedupe,
+        the budget and the consent: call it directly only when you have made those checks.
+
+        Args:
+            key: The key whose credits pay.
+            body: The request as the API takes it (``type``, ``prompt`` and options).
+
+        Returns:
+            The job to follow, and the creation it makes when the API says so already.
+
+        Raises:
+            InsufficientCreditsError: The account cannot pay (402).
+            InvalidArgumentsError: The API refused the body (422), with the fields at fault.
+            OutcomeUnknownError: The request left but no usable answer came back; it may have
+                started a job, so look at the creations list before asking again.
+        """
         return await self._call(CreationCreated, "POST", PATHS["creations"], key, json_body=body)
 
     async def list_creations(
         self, key: ApiKey, params: Mapping[str, str | int] | None = None
     ) -> CreationPage:
+        """One page of the creations ``key`` owns.
+
+        Args:
+            key: Whose creations.
+            params: Query parameters as the API takes them (``page``, ``page_size``, filters).
+
+        Returns:
+            The page, with its items and, when the API gives it, the total.
+        """
         return await self._call(CreationPage, "GET", PATHS["creations"], key, params=params)
 
     async def get_creation(self, key: ApiKey, creation_id: ResourceId) -> CreationDetail:
+        """One creation in full: status, main URL, artifacts, scenes and allowed edit actions.
+
+        Raises:
+            NotFoundError: No creation with that id exists for this key.
+        """
         path = PATHS["creation"].format(creation_id=_segment(creation_id))
         return await self._call(CreationDetail, "GET", path, key)
 
     async def get_job(self, key: ApiKey, job_id: ResourceId) -> JobStatus:
+        """Where a generation job is. A failed job is an answer here, not an exception.
+
+        Raises:
+            NotFoundError: No job with that id exists for this key.
+        """
         path = PATHS["job"].format(job_id=_segment(job_id))
         return await self._call(JobStatus, "GET", path, key)
 
     async def edit_scene(
         self, key: ApiKey, creation_id: ResourceId, body: Mapping[str, Any]
     ) -> EditAccepted:
+        """Start a scene edit (a job, like a create). It may spend credits; it is sent once.
+
+        Args:
+            key: The key whose credits pay.
+            creation_id: The creation to edit.
+            body: The edit as the API takes it (``scene_id``, ``action`` and its inputs).
+
+        Returns:
+            The job to follow.
+
+        Raises:
+            NotFoundError: No creation with that id exists for this key.
+            EditNotSupportedError: The creation's type or state does not allow the action (409).
+            InsufficientCreditsError: The account cannot pay (402).
+            InvalidArgumentsError: The API refused the body (422).
+            OutcomeUnknownError: The request left but no usable answer came back.
+        """
         path = PATHS["edit_scene"].format(creation_id=_segment(creation_id))
         return await self._call(EditAccepted, "POST", path, key, json_body=body)
 
     async def aclose(self) -> None:
+        """Close every connection pool this client opened, in every event loop."""
         clients = list(self._http.values())
         self._http.clear()
         for http in clients:
@@ -171,9 +264,12 @@ class KPainterClient:
         return http
 
     def _forget_closed_loops(self) -> None:
-        """Drop the pools of event loops that have ended (one per ``asyncio.run`` in a script
-        or a synchronous web view). Their connections reference the loop, so the weak mapping
-        alone never lets them go; dropped, their sockets close when collected."""
+        """Drop the pools of event loops that have ended.
+
+        There is one per ``asyncio.run`` in a script or a synchronous web view. Their connections
+        reference the loop, so the weak mapping alone never lets them go; dropped, their sockets
+        close when collected.
+        """
         for loop in [loop for loop in self._http if loop.is_closed()]:
             del self._http[loop]
 

@@ -73,6 +73,8 @@ __all__ = [
 
 
 class ErrorCode(StrEnum):
+    """Why a call failed: a stable code to branch on. Codes are added, never renamed or reused."""
+
     MISSING_API_KEY = "missing_api_key"
     INVALID_API_KEY = "invalid_api_key"
     KP_ME_REQUIRED = "kp_me_required"
@@ -255,6 +257,7 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
         ),
     ),
 }
+"""What each code means; the one table every rendering reads (tests check every code is here)."""
 
 _CLASS_BY_CODE: dict[ErrorCode, type[KPainterError]] = {}
 
@@ -308,6 +311,8 @@ class KPainterError(Exception):
 
 
 class AuthenticationError(KPainterError):
+    """KPainter answered 401: the key is unknown, revoked or inactive. Retrying will not help."""
+
     code = ErrorCode.INVALID_API_KEY
 
 
@@ -318,14 +323,23 @@ class MissingApiKeyError(AuthenticationError):
 
 
 class PermissionDeniedError(KPainterError):
+    """403: the key may not manage creations, or the option is for members only; stop and ask."""
+
     code = ErrorCode.INSUFFICIENT_PERMISSION
 
 
 class InsufficientCreditsError(KPainterError):
+    """402: the account cannot pay for the request; only the user can top up."""
+
     code = ErrorCode.INSUFFICIENT_CREDITS
 
 
 class InvalidArgumentsError(KPainterError):
+    """The arguments were refused (locally, before sending, or by KPainter's 422).
+
+    ``problems`` lists each field with what would have been accepted, so a model can fix the call.
+    """
+
     code = ErrorCode.INVALID_ARGUMENTS
 
     def __init__(self, problems: Sequence[FieldProblem], message: str | None = None) -> None:
@@ -336,18 +350,29 @@ class InvalidArgumentsError(KPainterError):
 
 
 class NotFoundError(KPainterError):
+    """404: no creation or job with that id exists *for this key* (ids are per account)."""
+
     code = ErrorCode.NOT_FOUND
 
 
 class EditNotSupportedError(KPainterError):
+    """409: this creation's type or state does not allow that edit action."""
+
     code = ErrorCode.EDIT_NOT_SUPPORTED
 
 
 class RateLimitedError(KPainterError):
+    """429: the key is being throttled; ``retry_after`` (seconds, from Retry-After) says when."""
+
     code = ErrorCode.RATE_LIMITED
 
 
 class UpstreamUnavailableError(KPainterError):
+    """KPainter is down, slow or unreachable (5xx, timeouts, connection failures of reads).
+
+    Retryable: reads are retried by :class:`~kp_tools.retry.RetryPolicy` before this surfaces.
+    """
+
     code = ErrorCode.UPSTREAM_UNAVAILABLE
 
 
@@ -356,10 +381,17 @@ class NotSentError(UpstreamUnavailableError):
 
 
 class OutcomeUnknownError(KPainterError):
+    """A create or edit left but no answer came back: it may have been accepted (and paid).
+
+    Never retried automatically, so credits are not spent twice; look at the creations list.
+    """
+
     code = ErrorCode.OUTCOME_UNKNOWN
 
 
 class MalformedResponseError(KPainterError):
+    """A 2xx answer whose body is not what the API contract says; asking again will not help."""
+
     code = ErrorCode.UPSTREAM_ERROR
 
 
@@ -372,22 +404,32 @@ class GarbledResponseError(MalformedResponseError):
 
 
 class JobFailedError(KPainterError):
+    """The generation job ended in failure; ``data`` is its last status (and the reason, if any)."""
+
     code = ErrorCode.JOB_FAILED
 
 
 class StateUnavailableError(KPainterError):
+    """The shared state store (Redis) is unreachable: the call is refused, not run unguarded."""
+
     code = ErrorCode.STATE_UNAVAILABLE
 
 
 class BudgetExceededError(KPainterError):
+    """The request would pass the spending limit set for the key; nothing was sent."""
+
     code = ErrorCode.BUDGET_EXCEEDED
 
 
 class DeclinedByUserError(KPainterError):
+    """The user said no to a spending request; nothing was sent, and it must not be retried."""
+
     code = ErrorCode.DECLINED_BY_USER
 
 
 class ConfirmationUnavailableError(KPainterError):
+    """The spend needs the user's approval and this call has no way to ask; nothing was sent."""
+
     code = ErrorCode.CONFIRMATION_UNAVAILABLE
 
 
@@ -411,6 +453,7 @@ class OutcomeError(BaseModel):
 
     @classmethod
     def from_exception(cls, error: KPainterError) -> OutcomeError:
+        """The agent-facing view of ``error``: its code's guidance from :data:`ERRORS` attached."""
         info = ERRORS[error.code]
         return cls(
             code=error.code,

@@ -23,7 +23,9 @@ __all__ = [
 ]
 
 ENV_DEFAULT_KEY: Final = "PARTNER_MCP_DEFAULT_API_KEY"
+"""The operator's default key, tried after the call's own keys (the KPainter MCP name)."""
 ENV_KEY: Final = "KGP_API_KEY"
+"""The user's own key in the environment: the last place a key is looked for."""
 
 
 class ApiKey:
@@ -47,6 +49,7 @@ class ApiKey:
         remember_secret(secret)
 
     def reveal(self) -> str:
+        """The secret itself: for the request header, and for scrubbing it out of results."""
         return self._secret
 
     def __repr__(self) -> str:

@@ -42,14 +42,20 @@ ResourceId = int | str
 
 
 class ApiModel(BaseModel):
+    """Base of every response shape: unknown fields are kept, because most names are inferred."""
+
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
 class Health(ApiModel):
+    """The API's liveness answer; it needs no key."""
+
     status: str = "ok"
 
 
 class Me(ApiModel):
+    """The account behind the key: who it is, its plan, whether it may create, and its credits."""
+
     user_id: ResourceId | None = None
     name: str | None = None
     email: str | None = None
@@ -61,8 +67,11 @@ class Me(ApiModel):
     credits: int | None = Field(None, description="Credits available to spend.")
 
     def blocking_code(self) -> ErrorCode | None:
-        """Why this account cannot create or edit now, if it cannot: the one statement of the
-        halt conditions (no permission to manage creations; no credits left)."""
+        """Why this account cannot create or edit now, or ``None`` when it can.
+
+        The one statement of the halt conditions (no permission to manage creations; no credits
+        left), read by the executor's gate and by ``kp_me``'s answer alike.
+        """
         if self.can_manage_creations is False:
             return ErrorCode.INSUFFICIENT_PERMISSION
         if self.credits is not None and self.credits <= 0:
@@ -71,12 +80,16 @@ class Me(ApiModel):
 
 
 class Range(ApiModel):
+    """An inclusive range of allowed whole numbers, and the default used when none is given."""
+
     min: int
     max: int
     default: int | None = None
 
 
 class ImageModel(ApiModel):
+    """An image generator a content type can use, its options, and its credits per quality."""
+
     provider: str
     model: str
     label: str | None = None
@@ -87,6 +100,8 @@ class ImageModel(ApiModel):
 
 
 class ContentType(ApiModel):
+    """One kind of content that can be created: its options, limits and cost in credits."""
+
     type: str
     label: str | None = None
     description: str | None = None
@@ -108,23 +123,31 @@ class ContentType(ApiModel):
 
 
 class Language(ApiModel):
+    """A language content can be made in, by code."""
+
     code: str
     name: str | None = None
 
 
 class Voice(ApiModel):
+    """A narration voice, by id."""
+
     voice_id: str
     name: str | None = None
     language: str | None = None
 
 
 class Style(ApiModel):
+    """A visual style, by id, and the content types it applies to."""
+
     style_id: str
     name: str | None = None
     types: list[str] = []
 
 
 class Catalog(ApiModel):
+    """What can be created and with which options; requests are checked against it first."""
+
     content_types: list[ContentType]
     languages: list[Language] = []
     voices: list[Voice] = []
@@ -141,11 +164,14 @@ class Catalog(ApiModel):
         return None
 
     def content_type(self, name: str) -> ContentType | None:
+        """The entry for a type name or legacy alias, or ``None`` when the catalog has none."""
         canonical = self.canonical_type(name)
         return next((e for e in self.content_types if e.type == canonical), None)
 
 
 class CreationCreated(ApiModel):
+    """A create request was accepted: follow the job until it is done."""
+
     job_id: ResourceId
     creation_id: ResourceId | None = None
     type: str | None = None
@@ -153,6 +179,8 @@ class CreationCreated(ApiModel):
 
 
 class CreationSummary(ApiModel):
+    """One creation in a list of them."""
+
     creation_id: ResourceId
     type: str | None = None
     status: str | None = None
@@ -163,6 +191,8 @@ class CreationSummary(ApiModel):
 
 
 class CreationPage(ApiModel):
+    """One page of the creations this key owns."""
+
     items: list[CreationSummary] = []
     page: int = 1
     page_size: int = 20
@@ -170,11 +200,15 @@ class CreationPage(ApiModel):
 
 
 class Artifact(ApiModel):
+    """A result file of a creation (a video, a deck, an image), by kind and URL."""
+
     kind: str
     url: str
 
 
 class Scene(ApiModel):
+    """One scene of a creation; its scene_id is what a scene edit names."""
+
     scene_id: str
     index: int | None = None
     narration_text: str | None = None
@@ -182,6 +216,8 @@ class Scene(ApiModel):
 
 
 class CreationDetail(ApiModel):
+    """One creation: its status, main URL, artifacts, scenes and the edits it allows."""
+
     creation_id: ResourceId
     type: str | None = None
     status: str | None = None
@@ -198,6 +234,8 @@ class CreationDetail(ApiModel):
 
 
 class JobStatus(ApiModel):
+    """Where a generation job is: queued, processing, succeeded or failed."""
+
     job_id: ResourceId
     creation_id: ResourceId | None = None
     kind: str | None = Field(None, description="'create' or 'edit'.")
@@ -209,6 +247,8 @@ class JobStatus(ApiModel):
 
 
 class EditAccepted(ApiModel):
+    """A scene edit was accepted: follow the job until it is done."""
+
     job_id: ResourceId
     creation_id: ResourceId | None = None
     status: str | None = None

@@ -29,6 +29,7 @@ class Outcome(BaseModel):
 
     @classmethod
     def success(cls, tool: str, data: BaseModel, next_step: str | None = None) -> Outcome:
+        """A result for the model. Unset fields are dropped: every token the model reads counts."""
         return cls(
             tool=tool,
             ok=True,
@@ -38,6 +39,10 @@ class Outcome(BaseModel):
 
     @classmethod
     def failure(cls, tool: str, error: KPainterError, data: BaseModel | None = None) -> Outcome:
+        """A typed failure with its guidance, and ``data`` when something was learned first.
+
+        (A failed job's last status, for one: the model can still show the user what happened.)
+        """
         return cls(
             tool=tool,
             ok=False,
@@ -47,6 +52,7 @@ class Outcome(BaseModel):
 
     @property
     def code(self) -> ErrorCode | None:
+        """The error code, or ``None`` on success: what callers branch on."""
         return self.error.code if self.error else None
 
     def payload(self) -> dict[str, Any]:

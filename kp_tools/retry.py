@@ -33,7 +33,7 @@ from kp_tools.errors import (
     UpstreamUnavailableError,
 )
 
-__all__ = ["NO_RETRY", "RetryPolicy"]
+__all__ = ["RetryPolicy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +62,13 @@ class RetryPolicy:
         return idempotent and isinstance(error, UpstreamUnavailableError | GarbledResponseError)
 
     def retrying(self, *, idempotent: bool, elapsed: float = 0.0) -> AsyncRetrying:
-        """The retry loop; ``elapsed`` is time the call already spent (a first attempt made
-        outside the loop), taken off the deadline."""
+        """The retry loop for one call.
+
+        Args:
+            idempotent: Whether the request may be resent after an ambiguous failure (reads).
+            elapsed: Time the call already spent (a first attempt made outside the loop), taken
+                off the deadline.
+        """
         jitter = wait_exponential_jitter(
             multiplier=self.initial_backoff, max=self.max_backoff, jitter=self.initial_backoff
         )
@@ -86,6 +91,3 @@ class RetryPolicy:
             retry=retry_if_exception(retryable),
             reraise=True,
         )
-
-
-NO_RETRY = RetryPolicy(attempts=1)

@@ -40,16 +40,26 @@ __all__ = [
 ]
 
 IN_PROCESS_BASE_URL = "http://kp-sandbox" + API_PREFIX
+"""The base URL of :meth:`Sandbox.client`: a made-up host, since no request leaves the process."""
 
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
+    """One request the sandbox saw, with the key cut to its prefix (the log holds no secret)."""
+
     method: str
     path: str
     key_prefix: str | None
 
 
 class Sandbox:
+    """The KPainter API, emulated in-process: seeded accounts, a catalog, jobs that advance.
+
+    Everything a test or a demo needs to drive the toolkit without an account or a network:
+    :attr:`faults` switches upstream failures on, :attr:`requests` records what reached it, and
+    ``app`` is the ASGI app ``kp-tools sandbox`` serves on a port.
+    """
+
     def __init__(
         self,
         *,
@@ -69,6 +79,7 @@ class Sandbox:
 
     @property
     def transport(self) -> SandboxTransport:
+        """An httpx transport into :attr:`app` that times out and truncates as a socket does."""
         return SandboxTransport(self.app)
 
     def client(self, **kwargs: Any) -> KPainterClient:
@@ -79,15 +90,19 @@ class Sandbox:
     # -- test helpers ------------------------------------------------------------------------
 
     def top_up(self, key: str, credits: int) -> Account:
+        """Give the account of ``key`` more credits (for example to lift a credit halt)."""
         return self.world.top_up(key, credits)
 
     def add_account(self, key: str, **fields: Any) -> Account:
+        """Add an account: ``name``, ``plan``, ``credits``, ``can_manage_creations``, ``active``."""
         return self.world.add_account(key, **fields)
 
     def account(self, key: str) -> Account:
+        """The account of ``key``, to check what a call did to its credits."""
         return self.world.accounts[key]
 
     def record(self, method: str, path: str, key: str | None) -> None:
+        """Log one request (the app calls this); only the key's first 8 characters are kept."""
         with self._requests_lock:
             self.requests.append(RecordedRequest(method, path, key[:8] if key else None))
             if len(self.requests) > 100_000:  # bounded for long-running served sandboxes
@@ -102,6 +117,7 @@ class Sandbox:
         )
 
     def media_routes(self) -> list[Route]:
+        """The routes that serve the creations' pictures, to mount next to another app."""
         return media_routes(self.world)
 
     def serve(self, host: str = "127.0.0.1", port: int = 8765, log_level: str = "warning") -> None:

@@ -39,6 +39,11 @@ T = TypeVar("T")
 
 
 def build_app(sandbox: Sandbox) -> ASGIApp:
+    """The emulated API under ``/openapi/v1``, the ``/_sandbox`` controls and the media routes.
+
+    Errors come back in the body shape and with the status the client maps
+    (:mod:`kp_tools.api_contract`), so the client's error handling is exercised for real.
+    """
     world = sandbox.world
 
     def origin(request: Request) -> str:
@@ -106,8 +111,10 @@ def build_app(sandbox: Sandbox) -> ASGIApp:
         return JSONResponse({"credits": updated.credits})
 
     async def add_account(request: Request) -> Response:
-        """Create (or replace) an account: ``{"key", "credits"?, "plan"?, "name"?,
-        "can_manage_creations"?, "active"?}``. Answers with its ``me`` minus the key."""
+        """Create (or replace) an account; answers with its ``me`` minus the key.
+
+        The body: ``{"key", "credits"?, "plan"?, "name"?, "can_manage_creations"?, "active"?}``.
+        """
         body = await _json_object(request)
         unknown = set(body) - {"key", "credits", "plan", "name", "can_manage_creations", "active"}
         if unknown:

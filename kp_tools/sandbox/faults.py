@@ -26,6 +26,8 @@ MAX_SIZE = 256 * 1024 * 1024
 
 @dataclass
 class Fault:
+    """One switched-on failure: which requests it hits, how many times, and what it does."""
+
     kind: FaultKind
     path: str = ""  # prefix under /openapi/v1, e.g. "/creations"; empty matches everything
     method: str | None = None
@@ -60,6 +62,7 @@ class Fault:
             raise ValueError("; ".join(problems))
 
     def matches(self, method: str, path: str) -> bool:
+        """Whether this fault hits a request (its path relative to ``/openapi/v1``)."""
         return (self.method is None or self.method == method) and path.startswith(self.path)
 
 
@@ -73,6 +76,8 @@ def _in_range(value: object, low: float, high: float) -> bool:
 
 
 class Faults:
+    """The sandbox's live faults, first match wins; safe to change while requests run."""
+
     def __init__(self) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
@@ -85,6 +90,7 @@ class Faults:
         return fault
 
     def clear(self) -> None:
+        """Switch every fault off."""
         with self._lock:
             self._faults.clear()
 

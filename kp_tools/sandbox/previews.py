@@ -428,6 +428,8 @@ def poster(title: str, kind: str, prompt: str, *, ratio: str | None = "16:9") ->
 
 
 def media_routes(world: World) -> list[Route]:
+    """The routes behind a ready creation's media URLs (404 until the creation is ready)."""
+
     def ready_creation(request: Request) -> Creation | None:
         raw = request.path_params["creation_id"]
         found = world.creations.get(int(raw)) if raw.isdigit() else None

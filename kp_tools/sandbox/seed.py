@@ -14,12 +14,15 @@ from typing import Any, Final
 __all__ = ["CATALOG", "SANDBOX_DEFAULT_KEY", "SANDBOX_KEY_PREFIX", "SEEDED_ACCOUNTS", "SeedAccount"]
 
 SANDBOX_KEY_PREFIX: Final = "kgp_sandbox_"
+"""Every sandbox key starts with this, so entry points can tell a sandbox key from a real one."""
 SANDBOX_DEFAULT_KEY: Final = SANDBOX_KEY_PREFIX + "member"
 """The key sandbox entry points use when none is given: a member with credits."""
 
 
 @dataclass(frozen=True, slots=True)
 class SeedAccount:
+    """An account every fresh sandbox starts with; together they cover each gate's case."""
+
     key: str
     name: str
     plan: str
@@ -35,6 +38,7 @@ SEEDED_ACCOUNTS: Final = (
     SeedAccount("kgp_sandbox_readonly", "Rae Readonly", "member", 500, can_manage_creations=False),
     SeedAccount("kgp_sandbox_revoked", "Rex Revoked", "member", 500, active=False),
 )
+"""A member, a free plan, no credits, a read-only key and a revoked one: one per gate."""
 
 _VIDEO_RATIOS: Final = ["16:9", "9:16"]
 _VIDEO_QUALITIES: Final = ["1K", "2K", "4K"]
@@ -154,3 +158,5 @@ CATALOG: Final[dict[str, Any]] = {
         {"style_id": "st_minimal", "name": "Minimal", "types": ["slide_deck", "slides_video"]},
     ],
 }
+"""The sandbox's ``GET /catalog`` body: the six documented content types and two image models
+(GPT-Image-2's prices are the documented ones); the rest is invented but plausible scaffolding."""

@@ -17,10 +17,13 @@ __all__ = ["SandboxTransport"]
 
 
 class SandboxTransport(httpx.AsyncBaseTransport):
+    """httpx's ASGI transport, plus the read timeout and the short-body error of a real socket."""
+
     def __init__(self, app: ASGIApp) -> None:
         self._inner = httpx.ASGITransport(app=app)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer in-process, failing as a socket would (ReadTimeout, RemoteProtocolError)."""
         timeout = request.extensions.get("timeout", {}).get("read")
         try:
             response = await asyncio.wait_for(self._inner.handle_async_request(request), timeout)

@@ -31,7 +31,8 @@ from kp_tools.sandbox.seed import CATALOG, SEEDED_ACCOUNTS
 
 __all__ = ["Account", "SandboxError", "World"]
 
-FAIL_MARKER = "#fail"  # a prompt containing this makes the sandbox job fail, for tests and demos
+FAIL_MARKER = "#fail"
+"""A prompt containing this makes the sandbox's job fail: how tests and demos see ``job_failed``."""
 
 
 class SandboxError(Exception):
@@ -56,6 +57,8 @@ class SandboxError(Exception):
 
 @dataclass
 class Account:
+    """A sandbox account, found by its key: plan, credits and what the key may do."""
+
     key: str
     user_id: int
     name: str
@@ -65,6 +68,7 @@ class Account:
     active: bool = True
 
     def me(self) -> dict[str, Any]:
+        """The ``GET /me`` body for this account (only the key's prefix, as the API shows it)."""
         return {
             "user_id": self.user_id,
             "name": self.name,
@@ -108,6 +112,14 @@ class Job:
 
 
 class World:
+    """The emulated server's state and rules; the ASGI app is a thin HTTP skin over it.
+
+    Each method answers as the endpoint of the same name does, as JSON-ready data, or raises
+    :class:`SandboxError` with the status and code the real API is assumed to use
+    (:mod:`kp_tools.api_contract`). A lock guards every change: tests and the sync facade may
+    reach one world from several threads.
+    """
+
     def __init__(
         self, *, job_seconds: float = 0.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -172,6 +184,7 @@ class World:
         can_manage_creations: bool = True,
         active: bool = True,
     ) -> Account:
+        """Add (or replace) the account of ``key``; the seeded ones cover the usual cases."""
         with self._lock:
             account = Account(
                 key, next(self._user_ids), name, plan, credits, can_manage_creations, active
@@ -180,6 +193,7 @@ class World:
             return account
 
     def authenticate(self, key: str | None) -> Account:
+        """The account of ``key``, or the 401 for a missing, unknown or inactive key."""
         if not key:
             raise SandboxError(401, "missing_api_key", f"Send your API key in {KEY_HEADER}.")
         account = self.accounts.get(key)
@@ -192,6 +206,7 @@ class World:
         return account
 
     def top_up(self, key: str, credits: int) -> Account:
+        """Add ``credits`` to the account of ``key`` (negative to take them away)."""
         with self._lock:
             account = self.accounts[key]
             account.credits += credits
@@ -200,6 +215,12 @@ class World:
     # -- creations ---------------------------------------------------------------------------
 
     def create(self, account: Account, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /creations``: check (the client's own catalog rules), charge, start a job.
+
+        Raises:
+            SandboxError: 422 (invalid body), 403 (no permission, member-only option), 402 (too
+                few credits), as the real API does.
+        """
         checked = check_creation(body, self.catalog)
         if checked.problems:
             raise SandboxError(
@@ -244,6 +265,7 @@ class World:
     def edit_scene(
         self, account: Account, creation_id: int, body: dict[str, Any]
     ) -> dict[str, Any]:
+        """``POST /creations/{id}/edit``: check the edit, charge its price, start an edit job."""
         creation = self._owned_creation(account, creation_id)
         self._require_manage(account)
         checked = check_scene_edit(
@@ -277,6 +299,7 @@ class World:
         query: str | None,
         origin: str,
     ) -> dict[str, Any]:
+        """``GET /creations``: the account's creations, newest first, filtered and paged."""
         self._settle()
         owned = [c for c in self.creations.values() if c.owner == account.user_id]
         if type_:
@@ -308,10 +331,12 @@ class World:
         return {"items": items, "page": page, "page_size": page_size, "total": len(owned)}
 
     def detail(self, account: Account, creation_id: int, origin: str) -> dict[str, Any]:
+        """``GET /creations/{id}``; media URLs start with ``origin`` (where previews are served)."""
         self._settle()
         return self._detail(self._owned_creation(account, creation_id), origin)
 
     def job(self, account: Account, job_id: int) -> dict[str, Any]:
+        """``GET /creations/jobs/{id}``: status and progress as the clock has moved them."""
         self._settle()
         job = self.jobs.get(job_id)
         if job is None or job.owner != account.user_id:

@@ -12,10 +12,21 @@ from kp_tools.state.base import (
 from kp_tools.state.memory import MemoryStateStore
 
 ENV_STATE_URL = "KP_STATE_URL"
+"""Names the store an :class:`~kp_tools.Executor` uses by default (``redis://...`` to share it)."""
 
 
 def state_store_from_url(url: str | None, ttl: StateTTL | None = None) -> StateStore:
-    """``None`` or ``memory://``: process memory. ``redis://`` / ``rediss://``: shared Redis."""
+    """The store a URL names: how deployments choose one without code.
+
+    Args:
+        url: ``None`` or ``memory://`` for process memory; ``redis://``, ``rediss://`` or
+            ``unix://`` for Redis shared by replicas.
+        ttl: How long each kind of entry lives.
+
+    Raises:
+        RuntimeError: A Redis URL, but the ``redis`` extra is not installed.
+        ValueError: Any other URL.
+    """
     if not url or url.startswith("memory://"):
         return MemoryStateStore(ttl)
     if url.startswith(("redis://", "rediss://", "unix://")):

@@ -29,6 +29,8 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Verification:
+    """A successful ``kp_me`` for a key: what it saw, and when (it expires with its TTL)."""
+
     user_id: str | None
     credits: int | None
     can_manage_creations: bool | None
@@ -37,6 +39,8 @@ class Verification:
 
 @dataclass(frozen=True, slots=True)
 class Halt:
+    """Why a key's creates and edits are refused locally, until a ``kp_me`` shows it is fixed."""
+
     code: ErrorCode
     message: str
     halted_at: float
@@ -44,11 +48,15 @@ class Halt:
 
 @dataclass(frozen=True, slots=True)
 class KeyState:
+    """What the gates read before a keyed call: the key's live verification and halt, if any."""
+
     verification: Verification | None = None
     halt: Halt | None = None
 
 
 class ClaimStatus(StrEnum):
+    """Who has a spending request: the answer that keeps an identical request from paying twice."""
+
     OWNED = "owned"  # the caller must send the request, then settle or release the claim
     PENDING = "pending"  # an identical request is in flight
     DONE = "done"  # an identical request succeeded; ``result`` is its answer
@@ -57,6 +65,8 @@ class ClaimStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Claim:
+    """The answer to :meth:`StateStore.claim`; ``result`` is set when the status is ``done``."""
+
     status: ClaimStatus
     result: dict[str, Any] | None = None
 
@@ -77,26 +87,39 @@ class StateTTL:
 
 
 class StateStore(ABC):
+    """Where the executor keeps per-key workflow state; implement it to add a store.
+
+    ``key_id`` is always an :attr:`~kp_tools.keys.ApiKey.fingerprint`. Every method may raise
+    :class:`~kp_tools.errors.StateUnavailableError`; a store must never answer from a guess, since
+    the gates and the dedupe are only as safe as its answers. Implementations document only what
+    they add: the methods' contracts are stated here, once.
+    """
+
     ttl: StateTTL
 
     @abstractmethod
-    async def load(self, key_id: str) -> KeyState: ...
+    async def load(self, key_id: str) -> KeyState:
+        """The key's live verification and halt (expired entries read as absent)."""
 
     @abstractmethod
-    async def set_verification(self, key_id: str, verification: Verification | None) -> None: ...
+    async def set_verification(self, key_id: str, verification: Verification | None) -> None:
+        """Record a successful ``kp_me`` (or, with ``None``, forget it)."""
 
     @abstractmethod
-    async def set_halt(self, key_id: str, halt: Halt | None) -> None: ...
+    async def set_halt(self, key_id: str, halt: Halt | None) -> None:
+        """Refuse the key's creates and edits from now on (or, with ``None``, lift the halt)."""
 
     @abstractmethod
     async def debit(self, key_id: str, credits: int) -> None:
         """Lower the credits seen at ``kp_me`` after a spend, so the next preflight is right."""
 
     @abstractmethod
-    async def get_catalog(self, key_id: str) -> dict[str, Any] | None: ...
+    async def get_catalog(self, key_id: str) -> dict[str, Any] | None:
+        """The key's cached catalog (as JSON data), or ``None`` when absent or expired."""
 
     @abstractmethod
-    async def put_catalog(self, key_id: str, catalog: dict[str, Any]) -> None: ...
+    async def put_catalog(self, key_id: str, catalog: dict[str, Any]) -> None:
+        """Cache the key's catalog for ``ttl.catalog`` seconds."""
 
     @abstractmethod
     async def claim(self, key_id: str, fingerprint: str) -> Claim:

@@ -61,9 +61,12 @@ class MemoryStateStore(StateStore):
         return len(self._entries)
 
     def _existing(self, key_id: str) -> _Entry | None:
-        """The key's entry if it has one. Reads and clears never create one: otherwise calls
-        with made-up keys, each refused locally, would push real users' entries (their halts
-        and pending claims) out of the bounded map."""
+        """The key's entry if it has one.
+
+        Reads and clears never create one: otherwise calls with made-up keys, each refused
+        locally, would push real users' entries (their halts and pending claims) out of the
+        bounded map.
+        """
         entry = self._entries.get(key_id)
         if entry is not None:
             self._entries.move_to_end(key_id)

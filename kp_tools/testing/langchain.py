@@ -34,7 +34,8 @@ class ScriptedChatModel(GenericFakeChatModel):
         return "kp-scripted-planner"
 
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
-        return self  # it only ever calls KPainter tools, by name
+        """Itself: the planner already knows the KPainter tools, and calls them by name."""
+        return self
 
     def _generate(
         self,

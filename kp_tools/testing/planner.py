@@ -74,6 +74,7 @@ class Planner:
     rewrite_scene: int = 1  # index of the scene to rewrite (the second one)
 
     def next(self, steps: Sequence[Step]) -> Move:
+        """The next tool call, or the final answer, read from the tool results so far."""
         if not steps:
             return Call("kp_me")
         last = steps[-1]
