@@ -2,9 +2,10 @@
 
 Layers, outermost first:
 
-1. :class:`OriginAllowList`: a request carrying an ``Origin`` header that is not in
-   ``PARTNER_MCP_ALLOWED_ORIGINS`` gets 403, preflights included. Requests without an ``Origin``
-   (MCP hosts, CLIs, servers) are not browser requests and pass.
+1. :class:`OriginAllowList`: a request carrying an ``Origin`` header that is not allowed gets
+   403, preflights included. Allowed are ``PARTNER_MCP_ALLOWED_ORIGINS`` and, when the server is
+   bound to a loopback address, every loopback origin (:attr:`HttpSettings.origins`). Requests
+   without an ``Origin`` (MCP hosts, CLIs, servers) are not browser requests and pass.
 2. Starlette's ``CORSMiddleware`` for the allowed origins, exposing ``Mcp-Session-Id``.
 3. The SDK's streamable HTTP app, with DNS-rebinding protection on (``Host`` must be one of
    :attr:`HttpSettings.allowed_hosts`, else 421) and a request body limit (413), wrapped in
@@ -55,6 +56,7 @@ MCP_PATH: Final = "/mcp"
 DEFAULT_MAX_BODY_BYTES: Final = 1024 * 1024
 _LOOPBACK: Final = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _EVERY_INTERFACE: Final = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - names, not binds
+_LOOPBACK_ORIGIN_HOSTS: Final = ("127.0.0.1", "localhost", "[::1]")
 
 
 def allowed_origins_from_env(env: Mapping[str, str] | None = None) -> list[str]:
@@ -73,6 +75,24 @@ def origin_allowed(origin: str, allowed: Iterable[str]) -> bool:
         if entry.endswith(":*") and origin.startswith(prefix) and origin[len(prefix) :].isdigit():
             return True
     return False
+
+
+def loopback_origins() -> list[str]:
+    """Every origin a page served from this machine can have: loopback names, any port.
+
+    Accepted only on a loopback bind. Any port, not just the server's own: a DNS-rebinding page
+    always carries its own (attacker's) origin, never a loopback one, because the browser sets
+    ``Origin`` from the page's URL and not from the address the name resolved to; and a page
+    that really is served from loopback is local code, which can reach a loopback port without a
+    browser anyway. Browser-based local clients (the MCP Inspector, dev servers) run on ports of
+    their own.
+    """
+    return [
+        f"{scheme}://{name}{port}"
+        for scheme in ("http", "https")
+        for name in _LOOPBACK_ORIGIN_HOSTS
+        for port in ("", ":*")
+    ]
 
 
 def _default_hosts(host: str, port: int) -> list[str]:
@@ -96,6 +116,17 @@ class HttpSettings:
     stateless: bool = False
 
     @property
+    def loopback(self) -> bool:
+        """Bound to a loopback address: only this machine can connect."""
+        return self.host in _LOOPBACK
+
+    @property
+    def origins(self) -> list[str]:
+        """``Origin`` values accepted: the configured ones, and loopback ones on a loopback bind."""
+        extra = [o for o in loopback_origins() if o not in self.allowed_origins]
+        return [*self.allowed_origins, *(extra if self.loopback else [])]
+
+    @property
     def allowed_hosts(self) -> list[str]:
         """``Host`` header values accepted (DNS-rebinding protection): the bound address."""
         return [*_default_hosts(self.host, self.port), *self.extra_allowed_hosts]
@@ -104,7 +135,7 @@ class HttpSettings:
         return TransportSecuritySettings(
             enable_dns_rebinding_protection=True,
             allowed_hosts=self.allowed_hosts,
-            allowed_origins=list(self.allowed_origins),
+            allowed_origins=self.origins,
         )
 
 
@@ -215,13 +246,14 @@ def build_http_app(
             if on_shutdown is not None:
                 await on_shutdown()
 
-    middleware = [Middleware(OriginAllowList, allowed_origins=settings.allowed_origins)]
-    if settings.allowed_origins:
+    origins = settings.origins
+    middleware = [Middleware(OriginAllowList, allowed_origins=origins)]
+    if origins:
         middleware.append(
             Middleware(
                 CORSMiddleware,
-                allow_origins=[o for o in settings.allowed_origins if not o.endswith(":*")],
-                allow_origin_regex=_port_wildcards(settings.allowed_origins),
+                allow_origins=[o for o in origins if not o.endswith(":*")],
+                allow_origin_regex=_port_wildcards(origins),
                 allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
                 # MCP sends protocol headers whose names vary (Mcp-Param-*); origins are
                 # already restricted, so any request header is allowed from them.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -21,6 +21,7 @@ from kp_tools import Executor, Sandbox
 from kp_tools.mcp import HttpSettings, build_http_app, build_server
 from tests.conftest import BROKE, FREE, MEMBER, READONLY
 from tests.mcp.conftest import ALLOWED_ORIGIN, HttpServer, error_code, payload
+from tests.processes import KP_MCP, child_env, free_port, start, stop
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
 
@@ -160,6 +161,102 @@ async def test_a_request_from_an_origin_not_on_the_list_is_refused(
     assert response.status_code == 403
     assert response.json()["error"] == "origin_not_allowed"
     assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.fixture(scope="module")
+def bare_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
+    """``kp-mcp --transport http --sandbox`` on 127.0.0.1 with no allowed origins configured."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("kp-mcp-bare") / "stderr.log"
+    args = [str(KP_MCP), "--transport", "http", "--sandbox", "--host", "127.0.0.1"]
+    args += ["--port", str(port), "--job-seconds", "0"]
+    process = start(args, child_env(), f"http://127.0.0.1:{port}/healthz", log)
+    yield HttpServer(port, log)
+    stop(process)
+
+
+async def post_initialize(base: str, **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=base) as raw:
+        return await raw.post("/mcp", json=INITIALIZE, headers={**MCP_HEADERS, **headers})
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://127.0.0.1:{port}",  # its own address: a page the server's machine serves
+        "http://localhost:{port}",
+        "http://[::1]:{port}",
+        "http://localhost:5173",  # a local dev server or the MCP Inspector, on its own port
+        "http://127.0.0.1",
+    ],
+)
+async def test_a_loopback_server_accepts_loopback_origins_with_no_configuration(
+    bare_server: HttpServer, origin: str
+) -> None:
+    origin = origin.format(port=bare_server.port)
+    response = await post_initialize(bare_server.base, Origin=origin)
+    assert response.status_code == 200, response.text
+    assert response.headers["access-control-allow-origin"] == origin
+    assert response.headers["mcp-session-id"]
+
+
+async def test_a_loopback_origin_with_a_localhost_host_header_is_served(
+    bare_server: HttpServer,
+) -> None:
+    """What a browser page at http://localhost:P sends to the server on port P."""
+    own = f"localhost:{bare_server.port}"
+    response = await post_initialize(bare_server.base, Host=own, Origin=f"http://{own}")
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example.net",
+        "http://127.0.0.1.evil.example:{port}",
+        "http://localhost.evil.example",
+        "http://localhost:{port}.evil.example",
+        "http://10.0.0.5:{port}",
+        "null",
+    ],
+)
+async def test_a_loopback_server_still_refuses_every_other_origin(
+    bare_server: HttpServer, origin: str
+) -> None:
+    response = await post_initialize(bare_server.base, Origin=origin.format(port=bare_server.port))
+    assert response.status_code == 403
+    assert response.json()["error"] == "origin_not_allowed"
+    assert "access-control-allow-origin" not in response.headers
+
+
+async def test_a_loopback_origin_does_not_excuse_a_foreign_host_header(
+    bare_server: HttpServer,
+) -> None:
+    """DNS rebinding: the page's name resolved to 127.0.0.1, so Host is the attacker's name."""
+    response = await post_initialize(
+        bare_server.base,
+        Host=f"evil.example.com:{bare_server.port}",
+        Origin=f"http://localhost:{bare_server.port}",
+    )
+    assert response.status_code == 421
+
+
+async def test_a_server_bound_to_another_address_refuses_loopback_origins() -> None:
+    """Only a loopback bind trusts loopback origins; a public one needs them configured."""
+    executor = Executor.for_sandbox(Sandbox(), api_key=MEMBER)
+    settings = HttpSettings(host="10.1.2.3", port=8000, allowed_origins=[])
+    app = build_http_app(build_server(executor), settings, on_shutdown=executor.aclose)
+    transport = httpx2.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx2.AsyncClient(transport=transport, base_url="http://10.1.2.3:8000") as hc,
+    ):
+        local = await hc.post(
+            "/mcp", json=INITIALIZE, headers={**MCP_HEADERS, "Origin": "http://localhost:8000"}
+        )
+        none = await hc.post("/mcp", json=INITIALIZE, headers=MCP_HEADERS)
+    assert local.status_code == 403
+    assert none.status_code == 200
 
 
 async def test_dns_rebinding_a_foreign_host_header_is_refused(http_server: HttpServer) -> None:
