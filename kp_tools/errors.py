@@ -103,8 +103,9 @@ class ErrorInfo:
     ``retryable``: the same call may succeed later unchanged (after ``retry_after`` if given).
     ``stop``: the agent must stop this line of work and hand over to the user.
     ``tell_user``: the action to put in front of the person, in plain words.
-    ``server_fault``: the failure is kp-tools' own (or its state store's), not the caller's
-    request; protocols that distinguish the two (MCP's internal error) report it as such.
+    ``server_fault``: the failure is on the serving side (kp-tools, its state store, or KPainter
+    itself), not in the caller's request; protocols that distinguish the two (MCP's internal
+    error) report it as such.
     """
 
     message: str
@@ -184,18 +185,21 @@ ERRORS: dict[ErrorCode, ErrorInfo] = {
         retryable=True,
         stop=False,
         tell_user=None,
+        server_fault=True,
     ),
     ErrorCode.UPSTREAM_UNAVAILABLE: ErrorInfo(
         "KPainter did not answer in time or is unavailable.",
         retryable=True,
         stop=False,
         tell_user=None,
+        server_fault=True,
     ),
     ErrorCode.UPSTREAM_ERROR: ErrorInfo(
         "KPainter returned a response this toolkit could not understand.",
         retryable=False,
         stop=False,
         tell_user=None,
+        server_fault=True,
     ),
     ErrorCode.OUTCOME_UNKNOWN: ErrorInfo(
         "The request was sent but no answer came back, so it may or may not have been "

@@ -1,29 +1,64 @@
 """What to tell a model about KPainter: the workflow and the rules the tools enforce.
 
 The MCP server sends :data:`INSTRUCTIONS` as its instructions; LangChain and LlamaIndex agents can
-use it as (part of) their system prompt. The steps are data (:data:`WORKFLOW`) so the
-instructions and the guided prompts say the same thing; every tool they name is checked against
-the specs by the tests.
+use it as (part of) their system prompt. The steps are data (:data:`WORKFLOW`, each naming the
+tool it calls) so the instructions and the MCP guided prompts are rendered from the same text;
+every tool they name is checked against the specs by the tests.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["INSTRUCTIONS", "STOP_RULES", "WORKFLOW"]
+__all__ = ["INSTRUCTIONS", "STOP_RULES", "WORKFLOW", "Step"]
 
-WORKFLOW: Final[tuple[str, ...]] = (
-    "Call kp_me first. It confirms the key is valid, whose account it is, whether it may create "
-    "content, and the credits left. Every other keyed tool is refused with kp_me_required until "
-    "it succeeds. Confirm the account with the user; if it says STOP, stop.",
-    "Call kp_get_catalog before choosing type, voice_id, style_id, duration_seconds or "
-    "scene_count, and use only values it lists for that type. Use canonical type names.",
-    "Call kp_create_creation. It spends credits and returns a job_id and a creation_id.",
-    "Call kp_get_job_status with the job_id and wait_seconds=30 until done is true.",
-    "Call kp_get_creation with the creation_id and give the user main_url. Use only URLs from "
-    "that detail; never build storage URLs.",
-    "To change one scene of a ready creation whose editable_actions allow it, call "
-    "kp_edit_scene, then kp_get_job_status and kp_get_creation again.",
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the workflow: the tool it calls and what to do, in the model's words.
+
+    ``first_creation`` marks the steps of making one creation from nothing, the path a guided
+    prompt walks through; the others (editing a scene) come after.
+    """
+
+    tool: str
+    text: str
+    first_creation: bool = True
+
+
+WORKFLOW: Final[tuple[Step, ...]] = (
+    Step(
+        "kp_me",
+        "Call kp_me first. It confirms the key is valid, whose account it is, whether it may "
+        "create content, and the credits left. Every other keyed tool is refused with "
+        "kp_me_required until it succeeds. Confirm the account with the user; if it says STOP, "
+        "stop.",
+    ),
+    Step(
+        "kp_get_catalog",
+        "Call kp_get_catalog before choosing type, voice_id, style_id, duration_seconds or "
+        "scene_count, and use only values it lists for that type. Use canonical type names.",
+    ),
+    Step(
+        "kp_create_creation",
+        "Call kp_create_creation. It spends credits and returns a job_id and a creation_id.",
+    ),
+    Step(
+        "kp_get_job_status",
+        "Call kp_get_job_status with the job_id and wait_seconds=30 until done is true.",
+    ),
+    Step(
+        "kp_get_creation",
+        "Call kp_get_creation with the creation_id and give the user main_url. Use only URLs "
+        "from that detail; never build storage URLs.",
+    ),
+    Step(
+        "kp_edit_scene",
+        "To change one scene of a ready creation whose editable_actions allow it, call "
+        "kp_edit_scene, then kp_get_job_status and kp_get_creation again.",
+        first_creation=False,
+    ),
 )
 
 STOP_RULES: Final = (
@@ -42,7 +77,7 @@ INSTRUCTIONS: Final = "\n".join(
         "decks, images and interactive lessons. Generation is asynchronous.",
         "",
         "Workflow:",
-        *(f"{number}. {step}" for number, step in enumerate(WORKFLOW, start=1)),
+        *(f"{number}. {step.text}" for number, step in enumerate(WORKFLOW, start=1)),
         "",
         "Keys: kp_health needs none; every other tool uses the user's KPainter API key, passed "
         "as api_key or configured on the server (PARTNER_MCP_DEFAULT_API_KEY, then KGP_API_KEY). "

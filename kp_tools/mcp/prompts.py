@@ -1,12 +1,17 @@
-"""Guided-creation prompts: one per content type worth walking through, expanded into the workflow.
+"""Guided-creation prompts, rendered from the documented content types, the specs and the guide.
 
-Each prompt is a row of :data:`GUIDED`: the canonical content type, and the ``kp_create_creation``
-argument that sizes it (``duration_seconds`` or ``scene_count``). The text it expands into is the
-same workflow as the server instructions, with the type and the user's choices filled in.
+Nothing here names a tool or an argument. Which prompts exist comes from
+:data:`kp_tools.catalog.CONTENT_TYPES`: one per content type that has a size to choose, with
+that size as an optional argument (it must be an argument of the credit-spending create spec,
+or the type gets no prompt). The text a prompt expands into is the guide's
+:data:`~kp_tools.guide.WORKFLOW` for a first creation, each step followed by the user's choices
+that its tool takes as arguments (read from that spec's input model), then the guide's stop
+rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,54 +29,81 @@ from mcp.types import (
     TextContent,
 )
 
-from kp_tools.guide import STOP_RULES
+from kp_tools.catalog import (
+    BRIEF_ARGUMENT,
+    CONTENT_TYPES,
+    SIZE_ARGUMENTS,
+    TYPE_ARGUMENT,
+    ContentTypeFacts,
+)
+from kp_tools.guide import STOP_RULES, WORKFLOW
+from kp_tools.specs import SPECS, Effect, ToolSpec
 
-__all__ = ["GUIDED", "GuidedCreation", "PromptHandlers", "render"]
+__all__ = ["GUIDED", "GuidedCreation", "PromptHandlers", "guided_creations", "render"]
+
+AnySpec = ToolSpec[Any, Any]
+
+# The prompt's own arguments, next to the size: what the user asks for, and in which language.
+TOPIC = "topic"
+LANGUAGE = "language"
+PROMPT_PLACEHOLDER = "<a clear brief of the topic>"
 
 
 @dataclass(frozen=True, slots=True)
 class GuidedCreation:
+    """One guided prompt: a canonical content type and the create argument that sizes it."""
+
     name: str
     title: str
-    content_type: str  # canonical name only
+    content_type: str
     what: str
     size_argument: str | None = None
     size_description: str = ""
 
 
-GUIDED: tuple[GuidedCreation, ...] = (
-    GuidedCreation(
-        name="create_explainer_video",
-        title="Make an explainer video",
-        content_type="explainer_video",
-        what="a narrated explainer video",
-        size_argument="duration_seconds",
-        size_description="Length in seconds (the catalog gives the allowed range).",
-    ),
-    GuidedCreation(
-        name="create_slides_video",
-        title="Make a slide-based video",
-        content_type="slides_video",
-        what="a slide-by-slide narrated video",
-        size_argument="scene_count",
-        size_description="Number of slides (the catalog gives the allowed range).",
-    ),
-    GuidedCreation(
-        name="create_slide_deck",
-        title="Make a slide deck",
-        content_type="slide_deck",
-        what="a slide deck (PPT / PDF)",
-        size_argument="scene_count",
-        size_description="Number of slides (the catalog gives the allowed range).",
-    ),
-)
+def guided_creations(specs: Mapping[str, AnySpec] = SPECS) -> tuple[GuidedCreation, ...]:
+    """A prompt for every documented content type with a size the create spec accepts.
+
+    Args:
+        specs: the tools being served; without a credit-spending create spec there are no
+            guided prompts, since the walk-through would end nowhere.
+    """
+    create = next((s for s in specs.values() if s.effect is Effect.CREATE), None)
+    if create is None:
+        return ()
+    fields = create.input_model.model_fields
+    return tuple(
+        _guided(facts)
+        for facts in CONTENT_TYPES
+        if facts.sized_by is not None and facts.sized_by in fields
+    )
+
+
+def _guided(facts: ContentTypeFacts) -> GuidedCreation:
+    size = facts.sized_by
+    return GuidedCreation(
+        name=f"create_{facts.type}",
+        title=f"Make {facts.makes}",
+        content_type=facts.type,
+        what=facts.makes,
+        size_argument=size,
+        size_description=(
+            f"{SIZE_ARGUMENTS.get(size, size)} (the catalog gives the allowed range)."
+            if size is not None
+            else ""
+        ),
+    )
+
+
+GUIDED: tuple[GuidedCreation, ...] = guided_creations()
+"""The guided prompts for the standard tool set."""
 
 
 def _arguments(guided: GuidedCreation) -> list[PromptArgument]:
     arguments = [
-        PromptArgument(name="topic", description="What it is about, and for whom.", required=True),
+        PromptArgument(name=TOPIC, description="What it is about, and for whom.", required=True),
         PromptArgument(
-            name="language",
+            name=LANGUAGE,
             description="Language code from the catalog, e.g. en or zh (default: the user's).",
             required=False,
         ),
@@ -85,46 +117,66 @@ def _arguments(guided: GuidedCreation) -> list[PromptArgument]:
     return arguments
 
 
-def render(guided: GuidedCreation, arguments: dict[str, str]) -> str:
-    """The workflow for one guided creation, with the user's choices filled in."""
-    topic = (arguments.get("topic") or "").strip()
+def render(
+    guided: GuidedCreation, arguments: Mapping[str, str], specs: Mapping[str, AnySpec] = SPECS
+) -> str:
+    """The workflow for one guided creation, with the user's choices filled in.
+
+    Raises:
+        MCPError: ``INVALID_PARAMS`` when the topic is blank or the size is not a positive
+            whole number written in ASCII digits.
+    """
+    topic = (arguments.get(TOPIC) or "").strip()
     if not topic:
-        raise MCPError(code=INVALID_PARAMS, message=f"{guided.name}: topic is required")
-    language = (arguments.get("language") or "").strip()
-    options = [f'type="{guided.content_type}"', "prompt=<a clear brief of the topic>"]
+        raise MCPError(code=INVALID_PARAMS, message=f"{guided.name}: {TOPIC} is required")
+    choices: dict[str, str] = {
+        TYPE_ARGUMENT: f'"{guided.content_type}"',
+        BRIEF_ARGUMENT: PROMPT_PLACEHOLDER,
+    }
     lines = [f"Make {guided.what} with KPainter about: {topic}"]
+    language = (arguments.get(LANGUAGE) or "").strip()
     if language:
         lines.append(f"Language: {language}")
-        options.append(f'language="{language}"')
-    size_check = ""
+        choices[LANGUAGE] = f'"{language}"'
     if guided.size_argument is not None:
-        raw = (arguments.get(guided.size_argument) or "").strip()
-        if raw:
-            size = _positive_whole_number(raw)
-            if size is None:
-                raise MCPError(
-                    code=INVALID_PARAMS,
-                    message=f"{guided.name}: {guided.size_argument} must be a positive whole "
-                    f"number, not {raw!r}",
-                )
-            lines.append(f"{guided.size_argument}: {size}")
-            options.append(f"{guided.size_argument}={size}")
-            size_check = f" Check that {guided.size_argument}={size} is within its range."
+        size = _size(guided, arguments)
+        if size is None:
+            lines.append(f"{guided.size_argument}: the catalog's default for this type.")
         else:
-            size_check = f" Use the catalog's default {guided.size_argument}."
-    lines += [
-        "",
-        "Use the KPainter tools in this order:",
-        "1. kp_me. Tell me which account it is and its credits. If it says STOP, stop there.",
-        f'2. kp_get_catalog with type="{guided.content_type}". Pick options only from what it '
-        f"lists for this type.{size_check}",
-        f"3. kp_create_creation with {', '.join(options)}, and the options you picked.",
-        "4. kp_get_job_status with its job_id and wait_seconds=30, until done is true.",
-        "5. kp_get_creation with its creation_id. Give me main_url; use only URLs from it.",
-        "",
-        STOP_RULES,
-    ]
+            lines.append(
+                f"{guided.size_argument}: {size} (check that it is within the catalog's range "
+                "for this type)."
+            )
+            choices[guided.size_argument] = str(size)
+    lines += ["", "Use the KPainter tools in this order:"]
+    steps = [step for step in WORKFLOW if step.first_creation and step.tool in specs]
+    for number, step in enumerate(steps, start=1):
+        spec = specs[step.tool]
+        fields = spec.input_model.model_fields
+        taken = [f"{name}={value}" for name, value in choices.items() if name in fields]
+        if taken and spec.effect.spends_credits:
+            taken.append("and the options you picked from the catalog")
+        line = f"{number}. {step.text}"
+        if taken:
+            line += f" Here: {step.tool} with {', '.join(taken)}."
+        lines.append(line)
+    lines += ["", STOP_RULES]
     return "\n".join(lines)
+
+
+def _size(guided: GuidedCreation, arguments: Mapping[str, str]) -> int | None:
+    assert guided.size_argument is not None
+    raw = (arguments.get(guided.size_argument) or "").strip()
+    if not raw:
+        return None
+    size = _positive_whole_number(raw)
+    if size is None:
+        raise MCPError(
+            code=INVALID_PARAMS,
+            message=f"{guided.name}: {guided.size_argument} must be a positive whole number, "
+            f"not {raw!r}",
+        )
+    return size
 
 
 def _positive_whole_number(raw: str) -> int | None:

@@ -1,11 +1,14 @@
-"""Read-only MCP resources: views of read tools, run through the executor.
+"""Read-only MCP resources: the views the read specs declare, run through the executor.
 
-A resource is a read tool with fixed arguments (``kpainter://catalog``), or with arguments taken
-from its URI (``kpainter://creations/{creation_id}``), optionally projected
-(``kpainter://content-types``). Resources are read by the host application rather than chosen by
-the model, and they never spend credits, so they skip the ``kp_me`` gate; everything else (key
-resolution, a 401 forgetting the verification, halts) still applies, because they run through
-the same executor, client and per-key state as the tools.
+Every :class:`~kp_tools.specs.views.ResourceView` a spec lists becomes a resource (a fixed URI
+such as ``kpainter://catalog``) or a resource template (``kpainter://creations/{creation_id}``,
+whose variables become the tool's arguments), optionally projected by the view. Nothing here
+names a tool. Resources are read by the host application rather than chosen by the model, so
+they run as ``Caller.HOST`` reads: the executor skips the ``kp_me`` gate for them and applies
+everything else (key resolution, a 401 forgetting the verification, halts), through the same
+client and per-key state as the tools. The guide (``kpainter://guide``) is the server's
+instructions as a document. For hosts that negotiated MCP Apps, the ``ui://`` pages of
+:mod:`kp_tools.mcp.apps` are listed and read here too.
 
 Keys: a resource read has no arguments, so it uses the HTTP request's ``X-KGP-Api-Key`` header
 when there is one, then the server's default key (``PARTNER_MCP_DEFAULT_API_KEY``, then
@@ -15,8 +18,7 @@ when there is one, then the server's default key (``PARTNER_MCP_DEFAULT_API_KEY`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mcp.server import ServerRequestContext
@@ -35,99 +37,34 @@ from mcp.types import (
     TextResourceContents,
 )
 
-from kp_tools.api_contract import LEGACY_TYPE_ALIASES
-from kp_tools.errors import ErrorCode
+from kp_tools.errors import ERRORS
 from kp_tools.guide import INSTRUCTIONS
+from kp_tools.mcp.apps import AppViews
 from kp_tools.mcp.keys import header_api_key
-from kp_tools.models import Catalog
 from kp_tools.outcome import Outcome
+from kp_tools.specs.views import ResourceView
 
 if TYPE_CHECKING:
     from kp_tools.mcp.runner import ToolRunner
 
-__all__ = ["RESOURCES", "TEMPLATES", "ResourceHandlers", "ResourceView", "content_types"]
+__all__ = ["GUIDE", "ResourceHandlers", "ToolResource"]
 
 JSON = "application/json"
-Projection = Callable[[dict[str, Any]], Any]
-
-
-def content_types(catalog_data: dict[str, Any]) -> dict[str, Any]:
-    """The canonical content types and the legacy names that map to each, from the catalog."""
-    catalog = Catalog.model_validate(catalog_data)
-    types = []
-    for entry in catalog.content_types:
-        aliases = set(entry.legacy_aliases)
-        aliases.update(a for a, target in LEGACY_TYPE_ALIASES.items() if target == entry.type)
-        types.append(
-            {
-                "type": entry.type,
-                "label": entry.label,
-                "description": entry.description,
-                "legacy_aliases": sorted(aliases),
-            }
-        )
-    return {
-        "content_types": types,
-        "note": "Use the canonical type names; legacy aliases are accepted on input only.",
-    }
 
 
 @dataclass(frozen=True, slots=True)
-class ResourceView:
-    """A resource (``uri``) or resource template (``uri`` with ``{variables}``) over a read tool.
+class ToolResource:
+    """A spec's :class:`ResourceView`, with the tool it reads and its parsed URI template."""
 
-    The template's variables become the tool's arguments, next to ``arguments``.
-    """
-
-    uri: str
-    name: str
-    title: str
-    description: str
     tool: str
-    arguments: Mapping[str, Any] = field(default_factory=dict)
-    project: Projection | None = None
+    view: ResourceView
+    template: UriTemplate | None
 
-    @property
-    def template(self) -> UriTemplate | None:
-        return UriTemplate.parse(self.uri) if "{" in self.uri else None
+    @classmethod
+    def of(cls, tool: str, view: ResourceView) -> ToolResource:
+        template = UriTemplate.parse(view.uri) if "{" in view.uri else None
+        return cls(tool, view, template)
 
-
-RESOURCES: tuple[ResourceView, ...] = (
-    ResourceView(
-        uri="kpainter://catalog",
-        name="catalog",
-        title="KPainter catalog",
-        description=(
-            "Every content type with the options it accepts (ratios, qualities, durations, "
-            "scene counts, languages, voices, styles, credit costs). Read with the request's key "
-            "or the server's default key."
-        ),
-        tool="kp_get_catalog",
-    ),
-    ResourceView(
-        uri="kpainter://content-types",
-        name="content-types",
-        title="KPainter content types",
-        description=(
-            "The canonical content type names, each with the legacy names still accepted for "
-            "it on input. Taken from the catalog."
-        ),
-        tool="kp_get_catalog",
-        project=content_types,
-    ),
-)
-
-TEMPLATES: tuple[ResourceView, ...] = (
-    ResourceView(
-        uri="kpainter://creations/{creation_id}",
-        name="creation",
-        title="A KPainter creation",
-        description=(
-            "One creation's detail: status, main_url, artifacts, scenes and editable actions."
-        ),
-        tool="kp_get_creation",
-    ),
-)
 
 GUIDE = Resource(
     uri="kpainter://guide",
@@ -141,25 +78,31 @@ GUIDE = Resource(
 class ResourceHandlers:
     """``resources/list``, ``resources/templates/list`` and ``resources/read``."""
 
-    def __init__(self, executor: ToolRunner) -> None:
+    def __init__(self, executor: ToolRunner, apps: AppViews | None = None) -> None:
         self.executor = executor
-        self.resources = [view for view in RESOURCES if view.tool in executor.specs]
-        self.templates = [view for view in TEMPLATES if view.tool in executor.specs]
+        declared = [
+            ToolResource.of(name, view)
+            for name, spec in executor.specs.items()
+            for view in spec.resources
+        ]
+        self.resources = [r for r in declared if r.template is None]
+        self.templates = [r for r in declared if r.template is not None]
+        self.apps = apps if apps is not None else AppViews(executor)
 
     async def list_resources(
         self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
         listed = [
             Resource(
-                uri=view.uri,
-                name=view.name,
-                title=view.title,
-                description=view.description,
+                uri=r.view.uri,
+                name=r.view.name,
+                title=r.view.title,
+                description=r.view.description,
                 mime_type=JSON,
             )
-            for view in self.resources
+            for r in self.resources
         ]
-        return ListResourcesResult(resources=[*listed, GUIDE])
+        return ListResourcesResult(resources=[*listed, GUIDE, *self.apps.resources(ctx)])
 
     async def list_resource_templates(
         self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
@@ -167,13 +110,13 @@ class ResourceHandlers:
         return ListResourceTemplatesResult(
             resource_templates=[
                 ResourceTemplate(
-                    uri_template=view.uri,
-                    name=view.name,
-                    title=view.title,
-                    description=view.description,
+                    uri_template=r.view.uri,
+                    name=r.view.name,
+                    title=r.view.title,
+                    description=r.view.description,
                     mime_type=JSON,
                 )
-                for view in self.templates
+                for r in self.templates
             ]
         )
 
@@ -183,29 +126,33 @@ class ResourceHandlers:
         uri = str(params.uri)
         if uri == GUIDE.uri:
             return _contents(uri, INSTRUCTIONS, "text/markdown")
-        view, variables = self._route(uri)
-        arguments = {**view.arguments, **variables}
+        page = self.apps.read(ctx, uri)
+        if page is not None:
+            return ReadResourceResult(contents=[page])
+        resource, variables = self._route(uri)
+        arguments = {**resource.view.arguments, **variables}
         # Imported here: the executor (and its HTTP stack) loads when a call first needs it.
         from kp_tools.executor import Caller
 
         outcome = await self.executor.run(
-            view.tool, arguments, api_key=header_api_key(ctx), caller=Caller.HOST
+            resource.tool, arguments, api_key=header_api_key(ctx), caller=Caller.HOST
         )
         if not outcome.ok:
             raise _read_error(uri, outcome)
         data = outcome.data or {}
-        body = view.project(data) if view.project is not None else data
+        project = resource.view.project
+        body = project(data) if project is not None else data
         return _contents(uri, json.dumps(body, ensure_ascii=False, indent=2), JSON)
 
-    def _route(self, uri: str) -> tuple[ResourceView, dict[str, Any]]:
-        for view in self.resources:
-            if uri == view.uri:
-                return view, {}
-        for view in self.templates:
-            template = view.template
-            matched = template.match(uri) if template is not None else None
+    def _route(self, uri: str) -> tuple[ToolResource, dict[str, Any]]:
+        for resource in self.resources:
+            if uri == resource.view.uri:
+                return resource, {}
+        for resource in self.templates:
+            assert resource.template is not None
+            matched = resource.template.match(uri)
             if matched is not None:
-                return view, dict(matched)
+                return resource, dict(matched)
         raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}", data={"uri": uri})
 
 
@@ -215,25 +162,17 @@ def _contents(uri: str, text: str, mime_type: str) -> ReadResourceResult:
     )
 
 
-# Failures on KPainter's or this server's side; every other code is about the request (its key,
-# its URI) and is reported as invalid params.
-_SERVER_FAULTS = frozenset(
-    {
-        ErrorCode.UPSTREAM_UNAVAILABLE,
-        ErrorCode.UPSTREAM_ERROR,
-        ErrorCode.RATE_LIMITED,
-        ErrorCode.STATE_UNAVAILABLE,
-        ErrorCode.INTERNAL_ERROR,
-    }
-)
-
-
 def _read_error(uri: str, outcome: Outcome) -> MCPError:
-    """A failed read as a JSON-RPC error (resources have no isError); the key is never in it."""
+    """A failed read as a JSON-RPC error (resources have no isError); the key is never in it.
+
+    Failures on the serving side (the error table's ``server_fault``: KPainter down or rate
+    limiting, the state store, kp-tools itself) are internal errors; every other code is about
+    the request (its key, its URI) and is reported as invalid params.
+    """
     error = outcome.error
     assert error is not None
     message = f"{error.code.value}: {error.message}"
     if error.tell_user:
         message += f" {error.tell_user}"
-    code = INTERNAL_ERROR if error.code in _SERVER_FAULTS else INVALID_PARAMS
+    code = INTERNAL_ERROR if ERRORS[error.code].server_fault else INVALID_PARAMS
     return MCPError(code=code, message=message, data={"uri": uri, **outcome.payload()})

@@ -18,6 +18,7 @@ from mcp.server import Server
 
 from kp_tools import __version__
 from kp_tools.guide import INSTRUCTIONS
+from kp_tools.mcp.apps import extensions as app_extensions
 from kp_tools.mcp.prompts import PromptHandlers
 from kp_tools.mcp.request_state import seal_request_state
 from kp_tools.mcp.resources import ResourceHandlers
@@ -54,4 +55,5 @@ def build_server(executor: ToolRunner, *, name: str = SERVER_NAME) -> KPainterSe
         on_list_prompts=prompts.list_prompts,
         on_get_prompt=prompts.get_prompt,
     )
+    server.extensions.update(app_extensions(executor.specs))  # MCP Apps, when views exist
     return seal_request_state(server)  # 2026-07-28 requestState: encrypted and bound

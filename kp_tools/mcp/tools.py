@@ -34,6 +34,7 @@ from mcp.types import (
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from kp_tools.errors import FieldProblem, InvalidArgumentsError, OutcomeError
+from kp_tools.mcp.apps import tools_with_views
 from kp_tools.mcp.call_flow import CallFlow, ToolCall
 from kp_tools.mcp.keys import API_KEY_ARGUMENT, header_api_key
 from kp_tools.outcome import Outcome
@@ -196,7 +197,8 @@ class ToolHandlers:
     async def list_tools(
         self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
     ) -> ListToolsResult:
-        return ListToolsResult(tools=list(self.tools.values()))
+        # MCP Apps: clients that negotiated it also see which tools have a view (_meta.ui).
+        return ListToolsResult(tools=tools_with_views(ctx, self.specs, list(self.tools.values())))
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams

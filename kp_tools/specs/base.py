@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from kp_tools.models import JobStatus
+from kp_tools.specs.views import AppView, ResourceView
 
 if TYPE_CHECKING:  # the specs are data: reading them (kp-mcp's tools/list) needs no HTTP stack
     from kp_tools.client import KPainterClient
@@ -171,6 +172,10 @@ class ToolSpec(Generic[In, Out]):
     check_unknown_outcome: str | None = None
     """For a credit-spending tool: how the model finds out whether a request that got no answer
     took effect, added to every ``outcome_unknown`` it reports."""
+    resources: tuple[ResourceView, ...] = ()
+    """Read tools only: documents a host reads without the model (MCP resources)."""
+    app_view: AppView | None = None
+    """Read tools only: a page that shows the result inside hosts that render one (MCP Apps)."""
 
     @property
     def read_only(self) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from kp_tools.catalog import content_types
 from kp_tools.catalog_rules import require_content_type
 from kp_tools.models import Catalog
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
+from kp_tools.specs.views import ResourceView
 
 
 class GetCatalogArguments(ToolArguments):
@@ -52,5 +54,27 @@ SPEC = ToolSpec(
     next_step=lambda _: (
         "Choose the type that fits the request and only options listed for it, then call "
         "kp_create_creation."
+    ),
+    resources=(
+        ResourceView(
+            uri="kpainter://catalog",
+            name="catalog",
+            title="KPainter catalog",
+            description=(
+                "Every content type with the options it accepts (ratios, qualities, durations, "
+                "scene counts, languages, voices, styles, credit costs). Read with the "
+                "request's key or the server's default key."
+            ),
+        ),
+        ResourceView(
+            uri="kpainter://content-types",
+            name="content-types",
+            title="KPainter content types",
+            description=(
+                "The canonical content type names, each with the legacy names still accepted "
+                "for it on input. Taken from the catalog."
+            ),
+            project=content_types,
+        ),
     ),
 )

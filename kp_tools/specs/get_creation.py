@@ -6,6 +6,7 @@ from pydantic import Field
 
 from kp_tools.models import CreationDetail
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
+from kp_tools.specs.views import CREATION_VIEW, ResourceView
 
 
 class GetCreationArguments(ToolArguments):
@@ -43,4 +44,15 @@ SPEC = ToolSpec(
     effect=Effect.READ,
     run=_run,
     next_step=_next_step,
+    resources=(
+        ResourceView(
+            uri="kpainter://creations/{creation_id}",
+            name="creation",
+            title="A KPainter creation",
+            description=(
+                "One creation's detail: status, main_url, artifacts, scenes and editable actions."
+            ),
+        ),
+    ),
+    app_view=CREATION_VIEW,
 )

@@ -7,6 +7,7 @@ from pydantic import Field
 from kp_tools.errors import JobFailedError
 from kp_tools.models import JobStatus
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
+from kp_tools.specs.views import CREATION_VIEW
 
 MAX_WAIT_SECONDS = 50  # under the 60 s tool timeout of common MCP hosts
 
@@ -71,4 +72,5 @@ SPEC = ToolSpec(
     effect=Effect.READ,
     run=_run,
     next_step=_next_step,
+    app_view=CREATION_VIEW,
 )

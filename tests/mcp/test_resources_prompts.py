@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 import pytest
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, TextContent, TextResourceContents
+from mcp.types import INTERNAL_ERROR, INVALID_PARAMS, TextContent, TextResourceContents
 
-from kp_tools import Executor, Sandbox
+from kp_tools import SPECS, Executor, Sandbox
 from kp_tools.api_contract import LEGACY_TYPE_ALIASES
-from kp_tools.guide import INSTRUCTIONS
-from kp_tools.sandbox import CATALOG
+from kp_tools.guide import INSTRUCTIONS, STOP_RULES, WORKFLOW
+from kp_tools.sandbox import CATALOG, Fault
 from tests.conftest import MEMBER, REVOKED
 from tests.mcp.conftest import connect, payload
 
@@ -176,3 +176,61 @@ async def test_the_server_instructions_describe_the_workflow(sandbox: Sandbox, m
         instructions = client.instructions or ""
     assert instructions == INSTRUCTIONS
     assert instructions.index("kp_me") < instructions.index("kp_create_creation")
+
+
+async def test_every_resource_is_declared_by_the_spec_it_reads(sandbox: Sandbox, mode: str) -> None:
+    """The adapter lists what the specs declare, and nothing for a tool it does not serve."""
+    declared = {view.uri for spec in SPECS.values() for view in spec.resources}
+    without_catalog = {n: s for n, s in SPECS.items() if n != "kp_get_catalog"}
+    async with connect(Executor.for_sandbox(sandbox), mode) as client:
+        listed = {str(r.uri) for r in (await client.list_resources()).resources}
+        templated = {
+            t.uri_template for t in (await client.list_resource_templates()).resource_templates
+        }
+    async with connect(Executor.for_sandbox(sandbox, specs=without_catalog), mode) as client:
+        fewer = {str(r.uri) for r in (await client.list_resources()).resources}
+    assert declared == (listed | templated) - {"kpainter://guide"}
+    assert fewer == {"kpainter://guide"}
+
+
+async def test_a_garbled_upstream_answer_to_a_resource_read_is_an_internal_error(
+    sandbox: Sandbox, mode: str
+) -> None:
+    """The error table says upstream failures are the serving side's fault, not the request's."""
+    sandbox.faults.add(Fault("malformed", path="/catalog", times=None))
+    async with connect(Executor.for_sandbox(sandbox, api_key=MEMBER), mode) as client:
+        with pytest.raises(MCPError) as error:
+            await client.read_resource("kpainter://catalog")
+    assert error.value.code == INTERNAL_ERROR
+    assert error.value.data["error"]["code"] == "upstream_error"
+
+
+async def test_a_guided_prompt_exists_for_each_type_the_catalog_sizes(
+    sandbox: Sandbox, mode: str
+) -> None:
+    sized = {
+        entry["type"]: field
+        for entry in CATALOG["content_types"]
+        for field in ("duration_seconds", "scene_count")
+        if entry.get(field)
+    }
+    async with connect(Executor.for_sandbox(sandbox), mode) as client:
+        prompts = (await client.list_prompts()).prompts
+    assert {p.name: (p.arguments or [])[-1].name for p in prompts} == {
+        f"create_{kind}": field for kind, field in sized.items()
+    }
+
+
+async def test_a_prompt_walks_the_guides_steps_for_a_first_creation(
+    sandbox: Sandbox, mode: str
+) -> None:
+    async with connect(Executor.for_sandbox(sandbox), mode) as client:
+        result = await client.get_prompt("create_slide_deck", {"topic": "Tides"})
+    (message,) = result.messages
+    assert isinstance(message.content, TextContent)
+    text = message.content.text
+    first = [step for step in WORKFLOW if step.first_creation]
+    positions = [text.index(f"{n}. {step.text}") for n, step in enumerate(first, start=1)]
+    assert positions == sorted(positions)
+    assert "kp_edit_scene" not in text.split(STOP_RULES)[0]
+    assert "scene_count: the catalog's default" in text
