@@ -149,6 +149,13 @@ def serve(
     max_body_bytes: Annotated[
         int, typer.Option(min=1024, help="HTTP: largest request body accepted (413 above).")
     ] = 1024 * 1024,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="HTTP: worker processes on the port (more than 1 needs KP_STATE_URL; stateless).",
+        ),
+    ] = 1,
     log_level: Annotated[LogLevel, typer.Option(help="Logs go to stderr.")] = LogLevel.WARNING,
     version: Annotated[
         bool | None, typer.Option("--version", callback=_version, is_eager=True)
@@ -168,6 +175,18 @@ def serve(
 
     configure_logging(log_level.value)
     install_log_redaction()
+    if workers > 1:
+        from kp_tools.mcp.workers import workers_problem
+
+        problem = workers_problem(
+            workers,
+            http=transport is Transport.HTTP,
+            sandbox=sandbox,
+            state_url=os.environ.get(ENV_STATE_URL),
+        )
+        if problem is not None:
+            typer.echo(problem, err=True)
+            raise typer.Exit(2)
     if transport is Transport.STDIO and not os.environ.get(ENV_STATE_URL):
         # Nothing to check at start-up (no shared store to ping): build on the first call.
         deferred = DeferredExecutor(lambda: make_executor(sandbox=sandbox, job_seconds=job_seconds))
@@ -193,8 +212,15 @@ def serve(
         max_body_bytes=max_body_bytes,
         stateless=stateless,
     )
-    http_app = build_http_app(server, settings, on_shutdown=executor.aclose)
     where = "the embedded sandbox" if sandbox else executor.client.base_url
+    if workers > 1:  # each worker builds its own executor; this one only checked the store
+        from kp_tools.mcp.workers import serve_workers
+
+        serve_workers(
+            workers, settings, log_level=log_level.value, where=str(where), version=__version__
+        )
+        return
+    http_app = build_http_app(server, settings, on_shutdown=executor.aclose)
     print(
         f"kp-mcp {__version__}: streamable HTTP on http://{host}:{port}/mcp -> {where}"
         + (" (stateless)" if stateless else ""),

@@ -1,0 +1,166 @@
+"""``kp-mcp --transport http --workers N``: N worker processes serving one port.
+
+One Python process runs on one core; a team served over HTTP can use the others. uvicorn's own
+supervisor starts the workers (each imports :func:`app_from_env`, builds its executor, server and
+app, and accepts connections on the shared socket) and restarts any that dies.
+
+Two things cannot be per process once requests land on any worker:
+
+- **Workflow state** (a key's verification, halts, pending creates, the spending window): it must
+  live in the shared store, so ``N > 1`` requires ``KP_STATE_URL`` (Redis) and refuses to start
+  without it (:func:`workers_problem`). The CLI also checks that the store answers before any
+  worker starts.
+- **MCP sessions**: an ``Mcp-Session-Id`` created by one worker is unknown to the others, so the
+  workers serve the stateless transport (what ``--stateless`` gives one process). And an embedded
+  ``--sandbox`` would be a different KPainter in every worker, so it is refused too; serve the
+  sandbox on a port (``kp-tools sandbox --port P``) and point ``KGP_BASE_URL`` at it.
+
+The settings reach the workers through one environment variable (:data:`ENV_WORKER_SETTINGS`,
+JSON, no secrets: keys stay in the variables the user set), which the CLI sets before starting
+uvicorn; spawned workers inherit the environment. Log lines of workers carry their process id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from kp_tools.mcp.http import HttpSettings
+
+__all__ = [
+    "ENV_WORKER_SETTINGS",
+    "WorkerSettings",
+    "app_from_env",
+    "serve_workers",
+    "workers_problem",
+]
+
+ENV_WORKER_SETTINGS: Final = "KP_MCP_WORKER_SETTINGS"
+APP_FACTORY: Final = "kp_tools.mcp.workers:app_from_env"
+_WORKER_LOG_FORMAT: Final = "%(asctime)s %(levelname)s [pid %(process)d] %(name)s: %(message)s"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """What each worker needs to build the same app as the others (JSON in the environment)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8002
+    extra_allowed_hosts: list[str] = field(default_factory=list)
+    max_body_bytes: int = 1024 * 1024
+    stateless: bool = True
+    log_level: str = "warning"
+    sandbox: bool = False
+    job_seconds: float = 5.0
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
+        raw = (os.environ if env is None else env).get(ENV_WORKER_SETTINGS)
+        return cls() if not raw else cls(**json.loads(raw))
+
+    def http_settings(self) -> HttpSettings:
+        from kp_tools.mcp.http import HttpSettings
+
+        return HttpSettings(
+            host=self.host,
+            port=self.port,
+            extra_allowed_hosts=list(self.extra_allowed_hosts),
+            max_body_bytes=self.max_body_bytes,
+            stateless=self.stateless,
+        )
+
+
+def workers_problem(
+    workers: int, *, http: bool, sandbox: bool, state_url: str | None
+) -> str | None:
+    """Why ``workers`` processes cannot serve with these options, or None when they can."""
+    if workers <= 1:
+        return None
+    if not http:
+        return "kp-mcp: --workers needs --transport http (a stdio server has one client)."
+    if sandbox:
+        return (
+            "kp-mcp: --workers > 1 cannot use --sandbox: each worker would emulate its own "
+            "KPainter, so a creation made through one would be unknown to the others. Serve the "
+            "sandbox on a port (kp-tools sandbox --port 8010) and set "
+            "KGP_BASE_URL=http://127.0.0.1:8010/openapi/v1 instead."
+        )
+    if not state_url or state_url.startswith("memory://"):
+        return (
+            f"kp-mcp: --workers {workers} needs shared workflow state: set KP_STATE_URL to a "
+            "Redis URL (for example redis://127.0.0.1:6379/0; memory:// is per process), or "
+            "serve with --workers 1. "
+            "Per-process state would let a kp_me verification or a halt seen by one worker be "
+            "missed by the next."
+        )
+    return None
+
+
+def app_from_env() -> Starlette:
+    """The uvicorn app factory each worker calls: executor, server and app from the environment.
+
+    Also usable on its own, for one process with uvicorn's options:
+    ``uvicorn --factory kp_tools.mcp.workers:app_from_env --port 8002``.
+    """
+    from kp_tools.mcp.cli import make_executor
+    from kp_tools.mcp.http import build_http_app
+    from kp_tools.mcp.logs import RedactingFormatter, configure_logging
+    from kp_tools.mcp.server import build_server
+    from kp_tools.redaction import install_log_redaction
+
+    settings = WorkerSettings.from_env()
+    configure_logging(settings.log_level)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(RedactingFormatter(_WORKER_LOG_FORMAT))
+    install_log_redaction()
+    executor = make_executor(sandbox=settings.sandbox, job_seconds=settings.job_seconds)
+    logging.getLogger("kp_tools.mcp").debug("worker %d serving", os.getpid())
+    return build_http_app(
+        build_server(executor), settings.http_settings(), on_shutdown=executor.aclose
+    )
+
+
+def serve_workers(
+    workers: int, http: HttpSettings, *, log_level: str, where: str, version: str
+) -> None:
+    """Run ``workers`` processes of :func:`app_from_env` on ``http``'s port (blocks)."""
+    import uvicorn
+
+    settings = WorkerSettings(
+        host=http.host,
+        port=http.port,
+        extra_allowed_hosts=list(http.extra_allowed_hosts),
+        max_body_bytes=http.max_body_bytes,
+        stateless=True,  # a session made by one worker is unknown to the others
+        log_level=log_level,
+    )
+    os.environ[ENV_WORKER_SETTINGS] = settings.to_env()
+    print(
+        f"kp-mcp {version}: streamable HTTP on http://{http.host}:{http.port}/mcp -> {where} "
+        f"({workers} workers, stateless, shared state)",
+        file=sys.stderr,
+        flush=True,
+    )
+    level = logging.getLogger().level
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        workers=workers,
+        host=http.host,
+        port=http.port,
+        log_config=None,  # each worker configures the redacting stderr handler itself
+        log_level=level,
+        access_log=level <= logging.INFO,
+        server_header=False,
+    )

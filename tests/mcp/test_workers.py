@@ -1,0 +1,125 @@
+"""``kp-mcp --transport http --workers N``: worker processes on one port, state shared in Redis."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mcp.client import Client
+
+from tests.mcp.conftest import error_code, payload
+from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop
+from tests.redis_server import redis_server
+
+pytestmark = [pytest.mark.slow]
+
+MEMBER = "kgp_sandbox_member"
+# Workers log with their process id; the executor logs each call at debug level.
+CALL_LINE = re.compile(r"\[pid (\d+)\] kp_tools\.executor: (kp_\w+) key=")
+
+
+def refusal(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(KP_MCP), *args],
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_two_workers_without_a_state_store_refuse_to_start() -> None:
+    done = refusal("--transport", "http", "--workers", "2", "--port", str(free_port()))
+
+    assert done.returncode == 2
+    assert "--workers 2 needs shared workflow state: set KP_STATE_URL" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_per_process_state_store_is_not_shared_state() -> None:
+    done = refusal(
+        "--transport", "http", "--workers", "2", "--port", str(free_port()),
+        KP_STATE_URL="memory://",
+    )  # fmt: skip
+
+    assert done.returncode == 2
+    assert "memory:// is per process" in done.stderr
+
+
+def test_workers_refuse_an_embedded_sandbox_each_would_have_its_own() -> None:
+    done = refusal(
+        "--transport", "http", "--workers", "2", "--sandbox", "--port", str(free_port()),
+        KP_STATE_URL="redis://127.0.0.1:9/0",
+    )  # fmt: skip
+
+    assert done.returncode == 2
+    assert "kp-tools sandbox --port" in done.stderr
+
+
+@pytest.fixture
+def sandbox_api(tmp_path: Path) -> Iterator[str]:
+    """The sandbox served on a loopback port: the upstream every worker talks to."""
+    port = free_port()
+    process = start(
+        [str(KP_TOOLS), "sandbox", "--port", str(port), "--job-seconds", "0"],
+        child_env(),
+        f"http://127.0.0.1:{port}/openapi/v1/health",
+        tmp_path / "sandbox.log",
+    )
+    yield f"http://127.0.0.1:{port}/openapi/v1"
+    stop(process)
+
+
+class CallLog:
+    """The executor's per-call lines in the workers' shared stderr, read as they arrive."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = 0
+
+    def next_call(self, tool: str) -> int:
+        """The pid of the worker that served the one ``tool`` call since the last look."""
+        calls = CALL_LINE.findall(self.path.read_text(encoding="utf-8", errors="replace"))
+        new, self.seen = calls[self.seen :], len(calls)
+        assert [name for _, name in new] == [tool], new
+        return int(new[0][0])
+
+
+async def call_on_a_fresh_connection(url: str, tool: str) -> dict[str, object]:
+    async with Client(url) as client:  # a new HTTP connection: any worker may accept it
+        result = await client.call_tool(tool, {"api_key": MEMBER})
+    assert not result.is_error, error_code(result)
+    return payload(result)
+
+
+@pytest.mark.asyncio
+async def test_a_verification_served_by_one_worker_is_seen_by_the_other(
+    sandbox_api: str, tmp_path: Path
+) -> None:
+    with redis_server() as redis_url:
+        port, log = free_port(), tmp_path / "kp-mcp.log"
+        args = [str(KP_MCP), "--transport", "http", "--workers", "2", "--port", str(port)]
+        env = child_env(KP_STATE_URL=redis_url, KGP_BASE_URL=sandbox_api)
+        health = f"http://127.0.0.1:{port}/healthz"
+        process = start([*args, "--log-level", "debug"], env, health, log)
+        try:
+            url, calls = f"http://127.0.0.1:{port}/mcp", CallLog(log)
+            await call_on_a_fresh_connection(url, "kp_me")
+            verified_by = calls.next_call("kp_me")
+
+            served_by: list[int] = []
+            while set(served_by) <= {verified_by}:
+                # kp_get_catalog is refused with kp_me_required on a worker that has not seen
+                # the verification: every call must succeed, whichever worker serves it.
+                result = await call_on_a_fresh_connection(url, "kp_get_catalog")
+                assert result["ok"] is True
+                served_by.append(calls.next_call("kp_get_catalog"))
+                assert len(served_by) < 60, f"one worker served every call: {served_by}"
+        finally:
+            stop(process)
+
+    assert set(served_by) - {verified_by}  # another worker served a call, and knew the key
