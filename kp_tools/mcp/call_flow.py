@@ -7,7 +7,7 @@ the mode (:mod:`kp_tools.mcp.client_support`):
   credits above the consent threshold. A client that cannot be asked gets no approver, so the
   executor refuses with ``confirmation_unavailable``: consent that was configured never becomes
   no consent.
-- **A visit to the KPainter site** (URL mode, :mod:`kp_tools.mcp.site_visit`): the call failed
+- **A visit to the KPainter site** (URL mode, :mod:`kp_tools.mcp.url_elicitation`): the call failed
   in a way only the user can fix on a page. When they come back, the key-verifying spec runs;
   if it succeeds the original call is carried out once, otherwise the first error stands.
 
@@ -38,7 +38,7 @@ from kp_tools.mcp.consent import (
 )
 from kp_tools.mcp.progress import ProgressRelay
 from kp_tools.mcp.request_state import PendingCall, PendingCalls, PendingKind
-from kp_tools.mcp.site_visit import (
+from kp_tools.mcp.url_elicitation import (
     SITE_VISIT_INPUT_KEY,
     ask_site_visit,
     fix_url,
