@@ -1,8 +1,9 @@
-"""The sandbox answers like the KPainter OpenAPI: shapes, error model, ownership, credits."""
+"""kp_tools.sandbox.app: the sandbox answers like the KPainter OpenAPI over HTTP.
+
+Shapes, error model, ownership, credits, paging, and the ``/_sandbox`` controls.
+"""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -10,18 +11,7 @@ import pytest
 from kp_tools import Sandbox
 from kp_tools.sandbox import IN_PROCESS_BASE_URL
 from tests.conftest import BROKE, FREE, MEMBER, READONLY, REVOKED
-
-
-@pytest.fixture
-async def http(sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=sandbox.transport, base_url=IN_PROCESS_BASE_URL
-    ) as client:
-        yield client
-
-
-def key(value: str) -> dict[str, str]:
-    return {"X-KGP-Api-Key": value}
+from tests.sandbox.conftest import key
 
 
 async def test_health_needs_no_key(http: httpx.AsyncClient) -> None:
@@ -149,42 +139,8 @@ async def test_list_filters_and_pages(http: httpx.AsyncClient) -> None:
     assert bad.status_code == 422
 
 
-async def test_previews_are_real_svg_showing_the_scene_text(http: httpx.AsyncClient) -> None:
-    created = (
-        await http.post(
-            "/creations",
-            headers=key(MEMBER),
-            json={"type": "slides_video", "prompt": "Owls hunt at night."},
-        )
-    ).json()
-    detail = (await http.get(f"/creations/{created['creation_id']}", headers=key(MEMBER))).json()
-    scene_url = detail["scenes"][0]["image_url"]
-    picture = await http.get(scene_url)
-    assert picture.headers["content-type"].startswith("image/svg+xml")
-    assert picture.text.startswith("<svg") and "Owls hunt at night" in picture.text
-
-
 async def test_top_up_and_request_log_over_http(http: httpx.AsyncClient, sandbox: Sandbox) -> None:
     await http.post("http://kp-sandbox/_sandbox/top-up", json={"key": BROKE, "credits": 50})
     assert sandbox.account(BROKE).credits == 50
     log = (await http.get("http://kp-sandbox/_sandbox/requests")).json()["requests"]
     assert log == []  # admin calls are not API requests
-
-
-async def test_a_restored_world_carries_on_where_the_snapshot_left_off() -> None:
-    from kp_tools.sandbox.world import World
-
-    first = Sandbox()
-    async with httpx.AsyncClient(transport=first.transport, base_url=IN_PROCESS_BASE_URL) as http:
-        await http.post("/creations", headers=key(MEMBER), json={"type": "image", "prompt": "x"})
-    restored = Sandbox(world=World.restore(first.world.snapshot()))
-    async with httpx.AsyncClient(
-        transport=restored.transport, base_url=IN_PROCESS_BASE_URL
-    ) as http:
-        again = await http.post(
-            "/creations", headers=key(MEMBER), json={"type": "image", "prompt": "y"}
-        )
-        listed = (await http.get("/creations", headers=key(MEMBER))).json()
-    assert again.json()["creation_id"] == 3  # ids 1 and 2 were the first creation and its job
-    assert listed["total"] == 2
-    assert restored.account(MEMBER).credits == 1000 - 4 - 4

@@ -1,4 +1,4 @@
-"""The scripted planner behind the demo and the notebooks: it does what each result says."""
+"""kp_tools.testing.planner: the scripted "model" of the demo does what each result says."""
 
 from __future__ import annotations
 
