@@ -55,6 +55,7 @@ __all__ = [
 
 _VIEWS_PACKAGE: Final = "kp_tools.mcp"
 _VIEWS_FOLDER: Final = "views"
+# The client's ENV_BASE_URL, not imported from it: listing tools must not load the HTTP stack.
 _ENV_BASE_URL: Final = "KGP_BASE_URL"
 
 
