@@ -4,10 +4,14 @@ expects. Assertions are on what the user reads: the lines, the JSON and the exit
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -196,7 +200,7 @@ def test_a_long_rate_limit_says_how_long_to_wait(cli: Cli, api: str) -> None:
 class Upstream:
     """A tiny Starlette app on a loopback port; each test sets what each path answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, **uvicorn_options: Any) -> None:
         self.answers: dict[str, tuple[int, Any]] = {}
         self.keys_seen: list[str | None] = []
 
@@ -210,21 +214,31 @@ class Upstream:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/openapi/v1"
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+            uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", **uvicorn_options
+            )
         )
 
 
-@pytest.fixture(scope="module")
-def running_upstream() -> Iterator[Upstream]:
-    upstream = Upstream()
+@contextlib.contextmanager
+def serving(upstream: Upstream) -> Iterator[Upstream]:
+    """Serve ``upstream`` on its port from a thread until the block ends."""
     thread = threading.Thread(target=upstream.server.run, daemon=True)
     thread.start()
     while not upstream.server.started:
         thread.join(0.02)
         assert thread.is_alive(), "the fake upstream did not start"
-    yield upstream
-    upstream.server.should_exit = True
-    thread.join(10)
+    try:
+        yield upstream
+    finally:
+        upstream.server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def running_upstream() -> Iterator[Upstream]:
+    with serving(Upstream()) as upstream:
+        yield upstream
 
 
 @pytest.fixture
@@ -388,3 +402,25 @@ def test_sandbox_checks_the_install_without_the_network(
     for name in ("extra langchain", "extra llamaindex", "extra mcp"):
         assert line(result.output, "pass", name)
     assert SECRET not in result.output
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+def test_a_certificate_that_does_not_verify_is_named_as_tls(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a TLS-inspecting proxy looks like from here: an HTTPS server nobody trusts."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+    subprocess.run(
+        [*openssl, "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    upstream = Upstream(ssl_keyfile=str(key), ssl_certfile=str(cert))
+    with serving(upstream):
+        monkeypatch.setenv("KGP_BASE_URL", upstream.url.replace("http://", "https://"))
+        result = cli("doctor", "--api-key", "kgp_sandbox_member")
+    assert result.exit_code == 1
+    assert "TLS to 127.0.0.1:" in line(result.output, "FAIL", "connect")
+    assert "CERTIFICATE_VERIFY_FAILED" in line(result.output, "FAIL", "connect")
+    assert "SSL_CERT_FILE" in fix_after(result.output, "FAIL", "connect")
