@@ -177,6 +177,11 @@ class PendingCalls:
             self._used.popitem(last=False)
         return claims
 
+    @property
+    def remembered(self) -> int:
+        """How many used nonces are kept (bounded; for operators and tests)."""
+        return len(self._used)
+
     def _forget_expired(self, now: float) -> None:
         # Insertion order is nearly expiry order (one ttl for all), so the scan stops early.
         while self._used:
