@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,10 @@ from kp_tools.models import Me
 from kp_tools.outcome import Outcome
 from kp_tools.redaction import redact
 from kp_tools.specs import SPECS, ToolSpec
+from kp_tools.spending.audit import AuditSink, AuditTrail, JsonLinesFile, StoreAuditSink
+from kp_tools.spending.budget import Budget, BudgetFor
 from kp_tools.spending.consent import Approver
+from kp_tools.spending.settings import SpendingSettings, whole_credits
 from kp_tools.state import ENV_STATE_URL, Halt, StateStore, Verification, state_store_from_url
 from kp_tools.sync import run_sync
 
@@ -84,6 +87,16 @@ class Executor:
     ``PARTNER_MCP_DEFAULT_API_KEY`` and ``KGP_API_KEY`` from ``env`` (default: ``os.environ``,
     read at each call). Without a ``store``, ``KP_STATE_URL`` in ``env`` picks one (Redis shares
     workflow state between replicas); otherwise state lives in process memory.
+
+    Spending (docs/spending.md): ``budget`` limits what each key may spend (a
+    :class:`~kp_tools.spending.Budget`, or a function giving each key its own);
+    ``confirm_above_credits`` asks the user, through the call's approver (or this executor's
+    ``approver``), before any request costing that much or more (0: every paid request);
+    ``audit_log`` appends every spending decision to a JSON-lines file. Each one not given is
+    read from ``env`` (``KP_BUDGET_CREDITS``, ``KP_BUDGET_WINDOW_SECONDS``,
+    ``KP_MAX_CREDITS_PER_CALL``, ``KP_CONFIRM_ABOVE_CREDITS``, ``KP_AUDIT_LOG``); a bad value
+    raises ``ValueError`` naming the variable. ``clock`` (epoch seconds) dates budget windows
+    and audit events.
     """
 
     def __init__(
@@ -96,8 +109,11 @@ class Executor:
         wait_policy: WaitPolicy | None = None,
         env: Mapping[str, str] | None = None,
         specs: Mapping[str, ToolSpec[Any, Any]] = SPECS,
+        budget: Budget | BudgetFor | None = None,
         confirm_above_credits: int | None = None,
         approver: Approver | None = None,
+        audit_log: str | os.PathLike[str] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client if client is not None else KPainterClient()
         environ = os.environ if env is None else env
@@ -107,8 +123,22 @@ class Executor:
         self.me_policy = MePolicy(me_policy)
         self.wait_policy = wait_policy or WaitPolicy()
         self.specs = specs
-        self.confirm_above_credits = confirm_above_credits
+        settings = SpendingSettings.from_env(environ)
+        self.budget = budget if budget is not None else settings.budget
+        if confirm_above_credits is not None:
+            whole_credits("confirm_above_credits", str(confirm_above_credits))
+        self.confirm_above_credits = (
+            confirm_above_credits
+            if confirm_above_credits is not None
+            else settings.confirm_above_credits
+        )
         self.approver = approver
+        self.clock = clock
+        audit_path = audit_log if audit_log is not None else settings.audit_log
+        sinks: list[AuditSink] = [StoreAuditSink(self.store)]
+        if audit_path is not None:
+            sinks.append(JsonLinesFile(audit_path))
+        self.audit = AuditTrail(sinks)
         self._env = env
         # The same rules as any key: blank means none. (No env here: that is read per call.)
         self._default_key = resolve_api_key(api_key, env={})
@@ -131,6 +161,15 @@ class Executor:
             f"Executor(base_url={self.client.base_url!r}, me_policy={self.me_policy.value!r}, "
             f"default_key={self._default_key!r})"
         )
+
+    def budget_for(self, key: ApiKey) -> Budget | None:
+        """The budget that applies to ``key`` (None: no limit)."""
+        if self.budget is None or isinstance(self.budget, Budget):
+            return self.budget
+        budget = self.budget(key)
+        if budget is not None and not isinstance(budget, Budget):
+            raise TypeError(f"the budget function returned {type(budget).__name__}, not Budget")
+        return budget
 
     def resolve_key(self, api_key: str | ApiKey | None = None) -> ApiKey | None:
         env = os.environ if self._env is None else self._env

@@ -1,8 +1,9 @@
 """Per-key workflow state, and the interface every store implements.
 
 The executor remembers, per key: whether ``kp_me`` succeeded (and the credits it saw), whether the
-key is halted (and why), a cached catalog, and recent spending requests (to return the job already
-started instead of paying twice). Entries are keyed by :attr:`ApiKey.fingerprint`, never the key.
+key is halted (and why), a cached catalog, recent spending requests (to return the job already
+started instead of paying twice), and the credits reserved in its budget window. Entries are
+keyed by :attr:`ApiKey.fingerprint`, never the key. A store also keeps recent audit events.
 A store that cannot answer raises :class:`StateUnavailableError`; the executor then refuses the
 call rather than running it without its checks.
 """
@@ -10,11 +11,13 @@ call rather than running it without its checks.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from kp_tools.errors import ErrorCode
+from kp_tools.spending.budget import Ledger, Reservation
 
 __all__ = [
     "Claim",
@@ -132,6 +135,32 @@ class StateStore(ABC):
     @abstractmethod
     async def release(self, key_id: str, fingerprint: str) -> None:
         """Forget a claim whose request definitely did not take effect."""
+
+    @abstractmethod
+    async def reserve_credits(
+        self, key_id: str, reservation: Reservation, *, ceiling: int | None, window: float
+    ) -> Ledger:
+        """Atomically hold ``reservation`` in the key's window if it fits under ``ceiling``.
+
+        Reservations older than ``window`` seconds (by ``Reservation.at``) no longer count.
+        ``ceiling=None`` grants every reservation (it is still counted, for the record). Two
+        callers (or replicas) reserving at once can never both pass the same ceiling.
+        """
+
+    @abstractmethod
+    async def release_credits(self, key_id: str, reservation: Reservation) -> None:
+        """Give a reservation back: its request never left, or was refused without a charge."""
+
+    @abstractmethod
+    async def credits_spent(self, key_id: str, *, window: float, now: float) -> Ledger:
+        """What the key's window holds at ``now`` (``frees_at``: when the oldest leaves)."""
+
+    async def record_event(self, record: Mapping[str, Any]) -> None:  # noqa: B027 - optional
+        """Keep an audit event where other processes can read it (Redis: a stream)."""
+
+    async def recent_events(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest audit events this store kept, oldest first."""
+        return []
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the in-memory store has none."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from kp_tools.spending.budget import Ledger, Reservation
 from kp_tools.state.base import (
     Claim,
     ClaimStatus,
@@ -49,12 +50,18 @@ class MemoryStateStore(StateStore):
         ttl: StateTTL | None = None,
         *,
         max_keys: int = 10_000,
+        max_events: int = 1000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl or StateTTL()
         self.max_keys = max_keys
         self._clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        # Budget ledgers live apart from the LRU-bounded entries: evicting one would forget
+        # credits spent and let the key pass its ceiling. They only hold what is in a window.
+        self._ledgers: dict[str, list[Reservation]] = {}
+        self._windows: dict[str, float] = {}
+        self._events: deque[dict[str, Any]] = deque(maxlen=max_events)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -150,3 +157,66 @@ class MemoryStateStore(StateStore):
         with self._lock:
             if (entry := self._existing(key_id)) is not None:
                 entry.claims.pop(fingerprint, None)
+
+    async def reserve_credits(
+        self, key_id: str, reservation: Reservation, *, ceiling: int | None, window: float
+    ) -> Ledger:
+        with self._lock:
+            self._windows[key_id] = window
+            live = self._live_reservations(key_id, window, reservation.at)
+            spent = sum(item.credits for item in live)
+            if ceiling is not None and spent + reservation.credits > ceiling:
+                return Ledger(False, spent, _frees_at(live, spent, reservation, ceiling, window))
+            live.append(reservation)
+            if len(self._ledgers) > self.max_keys:
+                self._sweep(reservation.at)
+            return Ledger(True, spent + reservation.credits)
+
+    async def release_credits(self, key_id: str, reservation: Reservation) -> None:
+        with self._lock:
+            ledger = self._ledgers.get(key_id)
+            if ledger is not None:
+                ledger[:] = [item for item in ledger if item.id != reservation.id]
+
+    async def credits_spent(self, key_id: str, *, window: float, now: float) -> Ledger:
+        with self._lock:
+            live = [i for i in self._ledgers.get(key_id, ()) if i.at + window > now]
+            oldest = min((item.at for item in live), default=None)
+            frees_at = None if oldest is None else oldest + window
+            return Ledger(True, sum(i.credits for i in live), frees_at)
+
+    async def record_event(self, record: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._events.append(dict(record))
+
+    async def recent_events(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._events)[-limit:] if limit > 0 else []
+
+    def _live_reservations(self, key_id: str, window: float, now: float) -> list[Reservation]:
+        """The key's ledger with what left the window dropped (created if absent)."""
+        ledger = self._ledgers.setdefault(key_id, [])
+        ledger[:] = [item for item in ledger if item.at + window > now]
+        return ledger
+
+    def _sweep(self, now: float) -> None:
+        """Forget ledgers whose every reservation has left its window."""
+        for key_id in list(self._ledgers):
+            window = self._windows.get(key_id, 0.0)
+            if not self._live_reservations(key_id, window, now):
+                del self._ledgers[key_id]
+                self._windows.pop(key_id, None)
+
+
+def _frees_at(
+    live: list[Reservation], spent: int, wanted: Reservation, ceiling: int, window: float
+) -> float | None:
+    """When enough of ``live`` will have left the window for ``wanted`` to fit (None: never)."""
+    if wanted.credits > ceiling:
+        return None
+    need, freed = spent + wanted.credits - ceiling, 0
+    for item in sorted(live, key=lambda item: item.at):
+        freed += item.credits
+        if freed >= need:
+            return item.at + window
+    return None

@@ -3,7 +3,9 @@
 Every entry has a TTL, keys are the hashed fingerprints (never API keys), and the operations
 where races matter are single Redis commands or scripts: claiming a spending request is
 ``SET NX`` (two replicas sending the same create at once start one job), and lowering the credits
-seen is a script that keeps the entry's TTL. When Redis does not answer, calls fail with
+seen is a script that keeps the entry's TTL, and reserving budget is a script that sums the window
+and adds the reservation in one step, so two replicas cannot both pass the same ceiling. Audit
+events go to one capped stream (``<prefix>:audit``). When Redis does not answer, calls fail with
 :class:`StateUnavailableError`; there is no silent fallback to per-process state.
 """
 
@@ -12,13 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 import weakref
+from collections.abc import Mapping
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Final
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from redis.typing import EncodableT, FieldT
 
 from kp_tools.errors import ErrorCode, StateUnavailableError
+from kp_tools.spending.budget import Ledger, Reservation
 from kp_tools.state.base import (
     Claim,
     ClaimStatus,
@@ -41,6 +46,43 @@ if type(seen['credits']) == 'number' then
 end
 return 1
 """
+
+# KEYS[1]: the key's ledger, a sorted set of "<reservation id>:<credits>" scored by time.
+# ARGV: now, window seconds, ceiling (-1: none), credits, member. Returns
+# {granted (0/1), credits spent in the window, when enough frees up ("" if never or granted)}.
+_RESERVE = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local ceiling = tonumber(ARGV[3])
+local credits = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local spent = 0
+for i = 1, #entries, 2 do
+  spent = spent + tonumber(string.match(entries[i], ':(%d+)$'))
+end
+if ceiling >= 0 and spent + credits > ceiling then
+  local frees = ''
+  if credits <= ceiling then
+    local need = spent + credits - ceiling
+    local freed = 0
+    for i = 1, #entries, 2 do
+      freed = freed + tonumber(string.match(entries[i], ':(%d+)$'))
+      if freed >= need then
+        frees = tostring(tonumber(entries[i + 1]) + window)
+        break
+      end
+    end
+  end
+  return {0, spent, frees}
+end
+redis.call('ZADD', KEYS[1], now, ARGV[5])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return {1, spent + credits, ''}
+"""
+
+AUDIT_STREAM_LENGTH: Final = 10_000
+"""Events the audit stream keeps (approximately, as Redis trims in whole nodes)."""
 
 
 class RedisStateStore(StateStore):
@@ -155,8 +197,55 @@ class RedisStateStore(StateStore):
     async def release(self, key_id: str, fingerprint: str) -> None:
         await self._do(self._redis().delete(self._key(key_id, "claim", fingerprint)))
 
+    async def reserve_credits(
+        self, key_id: str, reservation: Reservation, *, ceiling: int | None, window: float
+    ) -> Ledger:
+        script = self._redis().register_script(_RESERVE)
+        args: list[str | int] = [
+            repr(reservation.at),
+            repr(float(window)),
+            -1 if ceiling is None else ceiling,
+            reservation.credits,
+            _member(reservation),
+        ]
+        granted, spent, frees = await self._do(
+            script(keys=[self._key(key_id, "budget")], args=args)
+        )
+        return Ledger(bool(granted), int(spent), float(frees) if frees else None)
+
+    async def release_credits(self, key_id: str, reservation: Reservation) -> None:
+        await self._do(self._redis().zrem(self._key(key_id, "budget"), _member(reservation)))
+
+    async def credits_spent(self, key_id: str, *, window: float, now: float) -> Ledger:
+        entries = await self._do(
+            self._redis().zrangebyscore(
+                self._key(key_id, "budget"), f"({now - window!r}", "+inf", withscores=True
+            )
+        )
+        spent = sum(int(member.rsplit(":", 1)[1]) for member, _ in entries)
+        frees_at = float(entries[0][1]) + window if entries else None
+        return Ledger(True, spent, frees_at)
+
+    async def record_event(self, record: Mapping[str, Any]) -> None:
+        fields: dict[FieldT, EncodableT] = {"event": json.dumps(record, sort_keys=True)}
+        await self._do(
+            self._redis().xadd(
+                f"{self.prefix}:audit", fields, maxlen=AUDIT_STREAM_LENGTH, approximate=True
+            )
+        )
+
+    async def recent_events(self, limit: int = 100) -> list[dict[str, Any]]:
+        if limit <= 0:
+            return []
+        entries = await self._do(self._redis().xrevrange(f"{self.prefix}:audit", count=limit))
+        return [json.loads(fields["event"]) for _, fields in reversed(entries)]
+
     async def aclose(self) -> None:
         clients = list(self._clients.values())
         self._clients.clear()
         for client in clients:
             await client.aclose()
+
+
+def _member(reservation: Reservation) -> str:
+    return f"{reservation.id}:{reservation.credits}"
