@@ -54,3 +54,10 @@ bundle: $(MCPB)
 	$(MCPB) validate bundle/manifest.json
 	mkdir -p $(dir $(BUNDLE))
 	$(MCPB) pack bundle $(BUNDLE)
+
+# --- Dead code (issue 12, item 9) ----------------------------------------------------------
+# Vulture over kp_tools/, configured in pyproject.toml [tool.vulture] (what frameworks call by
+# name is listed there); it exits non-zero on any finding.
+.PHONY: deadcode
+deadcode: setup
+	$(BIN)/vulture

@@ -244,7 +244,7 @@ class KPainterClient:
     async def __aenter__(self) -> KPainterClient:
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, *_exc_info: object) -> None:
         await self.aclose()
 
     # -- plumbing ----------------------------------------------------------------------------
