@@ -23,9 +23,11 @@ __all__ = [
     "KEY",
     "Settings",
     "StdioPeer",
+    "fastmcp_command",
     "free_port",
     "kp_mcp_command",
     "minimal_command",
+    "peer_env",
     "prepared_executor",
     "proc_cpu_seconds",
     "proc_memory_mib",
@@ -43,15 +45,24 @@ UNREACHABLE_API = "http://127.0.0.1:9/openapi/v1"  # discard port: no network, n
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """How much to repeat; ``quick`` keeps the whole run under two minutes."""
+    """How much to repeat; ``quick`` keeps the whole run short.
+
+    ``smoke`` is for tests/bench: the least that shows a section runs end to end (its tables
+    and data have their shape); its numbers mean nothing.
+    """
 
     quick: bool = False
+    smoke: bool = False
 
-    def pick(self, full: int, quick: int) -> int:
-        return quick if self.quick else full
+    def pick(self, full: int, quick: int, smoke: int | None = None) -> int:
+        if self.smoke and smoke is not None:
+            return smoke
+        return quick if self.quick or self.smoke else full
 
-    def seconds(self, full: float, quick: float) -> float:
-        return quick if self.quick else full
+    def seconds(self, full: float, quick: float, smoke: float | None = None) -> float:
+        if self.smoke and smoke is not None:
+            return smoke
+        return quick if self.quick or self.smoke else full
 
 
 async def prepared_executor() -> tuple[Executor, Sandbox, int]:
@@ -89,6 +100,18 @@ def kp_mcp_command() -> list[str]:
 def minimal_command(transport: str, *args: str) -> list[str]:
     """The minimal SDK server of bench/fixtures, run by the same Python."""
     return [sys.executable, str(FIXTURES / "minimal_server.py"), transport, *args]
+
+
+def fastmcp_command(server: str, transport: str, *args: str) -> list[str]:
+    """A FastMCP fixture (``trivial`` or ``kp``); run it with :func:`peer_env`."""
+    return [sys.executable, str(FIXTURES / "fastmcp_server.py"), server, transport, *args]
+
+
+def peer_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """:func:`server_env` with the benchmark-only packages (FastMCP, uvloop, httptools)."""
+    from bench.peer_env import with_peer_packages
+
+    return with_peer_packages(server_env(extra))
 
 
 def server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""6. Peak memory of ``kp-mcp``, idle and under load, next to the minimal SDK server.
+"""6. Peak memory of ``kp-mcp``, idle and under load, next to the minimal SDK server and FastMCP.
 
 Resident memory is read from ``/proc/<pid>/status``: ``VmRSS`` now and ``VmHWM`` (the peak,
 reset with ``clear_refs`` just before the load, where the kernel allows it).
@@ -13,23 +13,41 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from collections.abc import Mapping
 
-from bench.common import Settings, StdioPeer, kp_mcp_command, minimal_command, proc_memory_mib
-from bench.common import server_env as env
-from bench.http_load import KP_MCP, MINIMAL, load, servers
-from bench.report import Section, Table
+from bench.common import (
+    Settings,
+    StdioPeer,
+    fastmcp_command,
+    kp_mcp_command,
+    minimal_command,
+    peer_env,
+    proc_memory_mib,
+    server_env,
+)
+from bench.http_load import FASTMCP_KP, FASTMCP_TRIVIAL, KP_MCP, MINIMAL, load, servers
+from bench.report import Check, Section, Table
 
 NAME = "memory"
 LOAD_CLIENTS = 32
-STDIO = {
-    MINIMAL: (minimal_command("stdio"), "ping"),
-    "kp-mcp (KPainter API)": (kp_mcp_command(), None),
-    KP_MCP: ([*kp_mcp_command(), "--sandbox"], "kp_health"),
-}
+HTTP = (MINIMAL, FASTMCP_TRIVIAL, KP_MCP, FASTMCP_KP)
 
 
-def _stdio_once(command: list[str], tool: str | None) -> tuple[float, float | None]:
-    peer = StdioPeer(command, env())
+def _stdio_servers() -> dict[str, tuple[list[str], str | None, Mapping[str, str]]]:
+    peer = peer_env()
+    return {
+        MINIMAL: (minimal_command("stdio"), "ping", server_env()),
+        FASTMCP_TRIVIAL: (fastmcp_command("trivial", "stdio"), "ping", peer),
+        "kp-mcp (KPainter API)": (kp_mcp_command(), None, server_env()),
+        KP_MCP: ([*kp_mcp_command(), "--sandbox"], "kp_health", server_env()),
+        FASTMCP_KP: (fastmcp_command("kp", "stdio", "--sandbox"), "kp_health", peer),
+    }
+
+
+def _stdio_once(
+    command: list[str], tool: str | None, env: Mapping[str, str]
+) -> tuple[float, float | None]:
+    peer = StdioPeer(command, env)
     try:
         peer.initialize()
         peer.request("tools/list", {})
@@ -45,8 +63,8 @@ def _stdio_once(command: list[str], tool: str | None) -> tuple[float, float | No
 
 async def _http(seconds: float) -> dict[str, dict[str, float | None]]:
     measured: dict[str, dict[str, float | None]] = {}
-    with servers(remote_api=False) as targets:
-        for label in (MINIMAL, KP_MCP):
+    with servers() as targets:
+        for label in HTTP:
             target = targets[label]
             await load(target, 1, 0.2)
             idle = proc_memory_mib(target.pid)["VmRSS"]
@@ -63,14 +81,14 @@ async def _http(seconds: float) -> dict[str, dict[str, float | None]]:
 def run(settings: Settings) -> Section:
     spawns = settings.pick(3, 1)
     stdio: dict[str, tuple[float, float | None]] = {}
-    for label, (command, tool) in STDIO.items():
-        runs = [_stdio_once(command, tool) for _ in range(spawns)]
+    for label, (command, tool, env) in _stdio_servers().items():
+        runs = [_stdio_once(command, tool, env) for _ in range(spawns)]
         calls = [r[1] for r in runs if r[1] is not None]
         stdio[label] = (
             statistics.median(r[0] for r in runs),
             statistics.median(calls) if calls else None,
         )
-    http = asyncio.run(_http(settings.seconds(5.0, 2.0)))
+    http = asyncio.run(_http(settings.seconds(5.0, 2.0, 0.3)))
 
     def mib(value: float | None) -> str:
         return "—" if value is None else f"{value:.1f} MiB"
@@ -89,8 +107,22 @@ def run(settings: Settings) -> Section:
         else:
             row += ["—", "—"]
         table.rows.append(row)
+    checks = []
+    ours, peer = stdio[KP_MCP][1], stdio[FASTMCP_KP][1]
+    ours_peak, peer_peak = http[KP_MCP]["peak"], http[FASTMCP_KP]["peak"]
+    if ours and peer and ours_peak and peer_peak:
+        checks.append(
+            Check(
+                target="memory, `kp-mcp --sandbox` vs FastMCP (eight tools)",
+                measured=f"stdio after a call {ours / peer:.2f}x ({ours:.0f} vs {peer:.0f} MiB); "
+                f"HTTP peak {ours_peak / peer_peak:.2f}x ({ours_peak:.0f} vs {peer_peak:.0f} MiB)",
+                limit="≤ 1.0x the FastMCP fixture",
+                met=ours <= peer and ours_peak <= peer_peak,
+            )
+        )
     return Section(
         name=NAME,
+        checks=checks,
         title="6. Memory",
         method=(
             "Resident set of each server process from `/proc/<pid>/status`: idle after "

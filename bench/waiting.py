@@ -69,8 +69,8 @@ def fixed(interval: float) -> Strategy:
 
 async def _watch_once(length: float, offset: float, strategy: str) -> Watch:
     from kp_tools import Executor, Sandbox
-    from kp_tools.executor.waiting import wait_for_job
     from kp_tools.api_contract import JOB_TERMINAL
+    from kp_tools.executor.waiting import wait_for_job
     from kp_tools.keys import ApiKey
 
     clock = FakeClock()
