@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcp.server import Server
+from mcp.server import Server, ServerRequestContext
+from mcp.types import EmptyResult, SetLevelRequestParams
 
 from kp_tools import __version__
 from kp_tools.guide import INSTRUCTIONS
 from kp_tools.mcp.apps import extensions as app_extensions
+from kp_tools.mcp.completions import CompletionHandlers, server_targets
+from kp_tools.mcp.icons import SERVER_ICONS
 from kp_tools.mcp.prompts import PromptHandlers
 from kp_tools.mcp.request_state import seal_request_state
 from kp_tools.mcp.resources import ResourceHandlers
@@ -39,6 +42,7 @@ def build_server(executor: ToolRunner, *, name: str = SERVER_NAME) -> KPainterSe
     tools = ToolHandlers(executor)
     resources = ResourceHandlers(executor)
     prompts = PromptHandlers()
+    completions = CompletionHandlers(executor, server_targets(prompts, resources))
     server = Server(
         name,
         version=__version__,
@@ -46,6 +50,7 @@ def build_server(executor: ToolRunner, *, name: str = SERVER_NAME) -> KPainterSe
         description="Explainer videos, slides, images and interactive lessons from a prompt.",
         instructions=INSTRUCTIONS,
         website_url="https://kpainter.ai",
+        icons=SERVER_ICONS,
         get_tool_input_schema=tools.input_schema,
         on_list_tools=tools.list_tools,
         on_call_tool=tools.call_tool,
@@ -54,6 +59,17 @@ def build_server(executor: ToolRunner, *, name: str = SERVER_NAME) -> KPainterSe
         on_read_resource=resources.read_resource,
         on_list_prompts=prompts.list_prompts,
         on_get_prompt=prompts.get_prompt,
+        on_completion=completions.complete,
     )
+    # 2025-11-25 requires logging/setLevel. kp-mcp's logs go to stderr and it sends the client
+    # no log messages at any level, so the level is accepted and there is nothing to filter.
+    # Registered directly: the constructor argument warns that logging is gone in 2026-07-28.
+    server.add_request_handler("logging/setLevel", SetLevelRequestParams, _accept_log_level)
     server.extensions.update(app_extensions(executor.specs))  # MCP Apps, when views exist
     return seal_request_state(server)  # 2026-07-28 requestState: encrypted and bound
+
+
+async def _accept_log_level(
+    ctx: ServerRequestContext[Any, Any], params: SetLevelRequestParams
+) -> EmptyResult:
+    return EmptyResult()

@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 from kp_tools.errors import FieldProblem, InvalidArgumentsError, OutcomeError
 from kp_tools.mcp.apps import tools_with_views
 from kp_tools.mcp.call_flow import CallFlow, ToolCall
+from kp_tools.mcp.icons import EFFECT_ICONS
 from kp_tools.mcp.keys import API_KEY_ARGUMENT, header_api_key
 from kp_tools.outcome import Outcome
 from kp_tools.specs import ToolSpec
@@ -163,6 +164,7 @@ def mcp_tool(spec: AnySpec) -> Tool:
             idempotent_hint=spec.idempotent,
             open_world_hint=True,  # every tool reaches KPainter, an external service
         ),
+        icons=EFFECT_ICONS[spec.effect],
     )
 
 
