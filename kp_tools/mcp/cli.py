@@ -157,6 +157,22 @@ def serve(
         ),
     ] = 1,
     log_level: Annotated[LogLevel, typer.Option(help="Logs go to stderr.")] = LogLevel.WARNING,
+    budget_credits: Annotated[
+        int | None, typer.Option(help="Credits each key may spend per window (KP_BUDGET_CREDITS).")
+    ] = None,
+    budget_window_seconds: Annotated[
+        float | None, typer.Option(help="The budget's rolling window (KP_BUDGET_WINDOW_SECONDS).")
+    ] = None,
+    max_credits_per_call: Annotated[
+        int | None, typer.Option(help="Most one create or edit may cost (KP_MAX_CREDITS_PER_CALL).")
+    ] = None,
+    confirm_above_credits: Annotated[
+        int | None,
+        typer.Option(
+            help="Ask the user before spending this much or more, 0: always "
+            "(KP_CONFIRM_ABOVE_CREDITS)."
+        ),
+    ] = None,
     version: Annotated[
         bool | None, typer.Option("--version", callback=_version, is_eager=True)
     ] = None,
@@ -175,6 +191,19 @@ def serve(
 
     configure_logging(log_level.value)
     install_log_redaction()
+    from kp_tools.spending.settings import use_spending_flags
+
+    try:  # flags become the environment every executor reads, now or on the first call
+        use_spending_flags(
+            os.environ,
+            budget_credits=budget_credits,
+            budget_window_seconds=budget_window_seconds,
+            max_credits_per_call=max_credits_per_call,
+            confirm_above_credits=confirm_above_credits,
+        )
+    except ValueError as error:
+        typer.echo(f"kp-mcp: {error}", err=True)
+        raise typer.Exit(2) from None
     if workers > 1:
         from kp_tools.mcp.workers import workers_problem
 

@@ -18,7 +18,7 @@ A value that is negative or not a number is refused when the executor is built (
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Final, TypeVar
 
@@ -31,6 +31,7 @@ __all__ = [
     "ENV_CONFIRM_ABOVE_CREDITS",
     "ENV_MAX_CREDITS_PER_CALL",
     "SpendingSettings",
+    "use_spending_flags",
     "whole_credits",
 ]
 
@@ -105,3 +106,31 @@ def _optional(env: Mapping[str, str], name: str, parse: Callable[[str, str], T])
     if raw is None or not raw.strip():
         return None
     return parse(name, raw)
+
+
+def use_spending_flags(
+    env: MutableMapping[str, str],
+    *,
+    budget_credits: int | None = None,
+    budget_window_seconds: float | None = None,
+    max_credits_per_call: int | None = None,
+    confirm_above_credits: int | None = None,
+) -> SpendingSettings:
+    """Put a server's spending flags into ``env`` (a flag wins over its variable), then check.
+
+    Entry points (``kp-mcp``) call this at start-up, so that every executor they build, now or
+    on the first call, reads the same limits, and a bad value stops the process before serving.
+
+    Raises:
+        ValueError: a flag or a variable is not a valid value; the message names the variable.
+    """
+    flags = {
+        ENV_BUDGET_CREDITS: budget_credits,
+        ENV_BUDGET_WINDOW_SECONDS: budget_window_seconds,
+        ENV_MAX_CREDITS_PER_CALL: max_credits_per_call,
+        ENV_CONFIRM_ABOVE_CREDITS: confirm_above_credits,
+    }
+    for name, value in flags.items():
+        if value is not None:
+            env[name] = str(value)
+    return SpendingSettings.from_env(env)

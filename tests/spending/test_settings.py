@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from kp_tools import ErrorCode, Executor, Sandbox
 from kp_tools.spending import Budget
 from tests.conftest import MEMBER
+from tests.processes import KP_MCP, child_env
 
 VIDEO = {"type": "slides_video", "prompt": "Plate tectonics", "scene_count": 5}
 
@@ -83,3 +86,27 @@ async def test_the_environments_ceiling_holds_for_calls(sandbox: Sandbox) -> Non
     outcome = await executor.run("kp_create_creation", VIDEO, api_key=MEMBER)
     assert outcome.code is ErrorCode.BUDGET_EXCEEDED
     assert sandbox.count("POST", "/creations") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "env", "variable"),
+    [
+        (["--budget-credits", "-5"], {}, "KP_BUDGET_CREDITS"),
+        (["--budget-window-seconds", "0"], {}, "KP_BUDGET_WINDOW_SECONDS"),
+        (["--confirm-above-credits", "-1"], {}, "KP_CONFIRM_ABOVE_CREDITS"),
+        ([], {"KP_MAX_CREDITS_PER_CALL": "ten"}, "KP_MAX_CREDITS_PER_CALL"),
+    ],
+)
+def test_kp_mcp_refuses_to_start_with_a_bad_limit(
+    args: list[str], env: dict[str, str], variable: str
+) -> None:
+    finished = subprocess.run(
+        [str(KP_MCP), *args],
+        env=child_env(**env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2
+    assert variable in finished.stderr.decode()
