@@ -1,4 +1,4 @@
-"""design.md §5 rules 3-4: a 401 forgets the verification; 402/403 and a bad kp_me halt spending."""
+"""docs/workflow.md rules 3-4: a 401 forgets the verification; 402/403 and a bad kp_me halt."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""design.md §5 rule 6: a credit-spending request is never sent twice."""
+"""docs/workflow.md rule 6: a credit-spending request is never sent twice."""
 
 from __future__ import annotations
 

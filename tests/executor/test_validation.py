@@ -1,4 +1,4 @@
-"""design.md §5 rule 5: arguments are checked against the catalog and the credits seen, first.
+"""docs/workflow.md rule 5: arguments are checked against the catalog and the credits seen, first.
 
 Every refusal names the field, lists what would be accepted, and sends nothing upstream.
 """

@@ -1,4 +1,4 @@
-"""design.md §5 rule 7: a bounded wait on a job, with progress, and a hint of when to poll next."""
+"""docs/workflow.md rule 7: a bounded wait on a job, with progress, and when to poll next."""
 
 from __future__ import annotations
 

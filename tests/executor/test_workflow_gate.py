@@ -1,4 +1,4 @@
-"""design.md §5 rules 1-2: keys are resolved first, and kp_me comes before everything else."""
+"""docs/workflow.md rules 1-2: keys are resolved first, and kp_me comes before everything else."""
 
 from __future__ import annotations
 
