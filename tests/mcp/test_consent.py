@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from mcp import MCPError
 from mcp.client import Client
+from mcp.client.stdio import StdioServerParameters
 from mcp.types import (
     INVALID_PARAMS,
     CallToolResult,
@@ -38,6 +39,7 @@ from kp_tools.spending.consent import SpendRequest
 from tests.conftest import FREE, MEMBER
 from tests.mcp.conftest import error_code, payload
 from tests.mcp.scripted_human import APPROVE, CANCEL, DECLINE, ScriptedHuman
+from tests.processes import KP_MCP, child_env
 
 SLIDES = {
     "type": "slides_video",
@@ -311,3 +313,29 @@ def test_the_2026_approver_suspends_the_call_with_the_request() -> None:
     with pytest.raises(ConsentRequired) as paused:
         suspend_for_consent(request)
     assert paused.value.request is request
+
+
+# -- kp-mcp itself, over stdio ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("mode", "answer", "made"),
+    [("auto", APPROVE, 1), ("auto", DECLINE, 0), ("legacy", APPROVE, 1), ("legacy", CANCEL, 0)],
+    ids=["2026-yes", "2026-no", "2025-yes", "2025-cancel"],
+)
+async def test_kp_mcp_asks_before_spending_when_the_operator_set_a_threshold(
+    mode: str, answer: ElicitResult, made: int
+) -> None:
+    """``KP_CONFIRM_ABOVE_CREDITS=0`` in the server's environment, a host that can ask."""
+    env = child_env(KP_CONFIRM_ABOVE_CREDITS="0")
+    server = StdioServerParameters(command=str(KP_MCP), args=["--sandbox"], env=env)
+    human = ScriptedHuman(answer)
+    async with Client(server, mode=mode, elicitation_callback=human) as client:
+        await client.call_tool("kp_me", {})
+        without_key = {name: value for name, value in SLIDES.items() if name != "api_key"}
+        result = await client.call_tool("kp_create_creation", without_key)
+        listed = payload(await client.call_tool("kp_list_creations", {}))
+    assert len(human.forms) == 1 and "credits" in human.forms[0].message
+    assert result.is_error is (made == 0)
+    assert listed["result"]["total"] == made
