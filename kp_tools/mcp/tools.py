@@ -10,7 +10,11 @@ Nothing here names a tool: every definition is derived from a :class:`~kp_tools.
   :meth:`Outcome.text`, its JSON, so both say the same thing. Failures validate too: some clients
   check ``structuredContent`` against the schema even on ``isError`` results.
 - Every failure the executor reports is an ``isError`` result carrying the outcome's code and
-  message, never a JSON-RPC error.
+  message, never a JSON-RPC error. The exception is a 2026-07-28 retry whose ``requestState``
+  does not check out (forged, replayed, for another key): that is the client's protocol error,
+  ``-32602``, and nothing runs.
+- When only the user can decide (consent before spending, a fix on the KPainter site) and the
+  client can be asked, the call asks first (:mod:`kp_tools.mcp.call_flow`).
 """
 
 from __future__ import annotations
