@@ -61,3 +61,11 @@ bundle: $(MCPB)
 .PHONY: deadcode
 deadcode: setup
 	$(BIN)/vulture
+
+# --- MCP conformance (docs/mcp.md) ---------------------------------------------------------
+# The official suite (@modelcontextprotocol/conformance, needs Node 22, both installed into
+# .tools/node22 on first use) against `kp-mcp --transport http --sandbox`, for the 2026-07-28
+# and the 2025-11-25 requirements; fails on any check outside conformance/expected-failures-*.yml.
+.PHONY: conformance
+conformance: setup
+	VENV_BIN=$(BIN) conformance/run.sh
