@@ -137,6 +137,41 @@ def test_the_check_sees_a_missing_file_a_link_outside_and_an_existing_one(tmp_pa
     ]
 
 
+# A bare file name (a path with folders is the test above's), optionally with ``::test_name``.
+QUOTED_NAME = re.compile(r"`([\w-]+(?:\.[\w-]+)*\.(?:py|md|json|toml|ipynb|mjs))(?:::(\w+))?`")
+
+
+def gitignored_names() -> set[str]:
+    return {
+        line.strip()
+        for path in tracked()
+        if Path(path).name == ".gitignore"
+        for line in (ROOT / path).read_text(encoding="utf-8").splitlines()
+    }
+
+
+@pytest.mark.parametrize("path", [p for p in sources() if p.endswith(".md")])
+def test_every_file_and_test_a_doc_quotes_by_name_exists(path: str) -> None:
+    """```test_keys.py```, ```test_tool_results.py::test_x```: the file, and the test in it."""
+    missing = []
+    for match in QUOTED_NAME.finditer((ROOT / path).read_text(encoding="utf-8")):
+        name, function = match.groups()
+        files = [ROOT / f for f in tracked() if Path(f).name == name]
+        known = bool(files) or name in gitignored_names()
+        defined = not function or any(
+            re.search(rf"def {function}\b", f.read_text(encoding="utf-8")) for f in files
+        )
+        if not (known and defined):
+            missing.append(match.group(0))
+    assert missing == [], f"{path} quotes files or tests that are not in the repository"
+
+
+def test_a_quoted_test_that_was_renamed_is_seen() -> None:
+    match = QUOTED_NAME.search("see `test_keys.py::test_gone`")
+    assert match is not None
+    assert match.groups() == ("test_keys.py", "test_gone")
+
+
 OUTSIDE = re.compile(r"design\.md|\.\./shared|/work/shared|/work/main")
 
 
