@@ -10,7 +10,7 @@ error the model can read.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from mcp import MCPError
@@ -24,7 +24,9 @@ from mcp.types import (
     ElicitResult,
     ErrorData,
     InputRequiredResult,
+    Request,
 )
+from pydantic import BaseModel, ConfigDict, Field
 
 from kp_tools import Executor, Sandbox
 from kp_tools.mcp import build_server
@@ -277,6 +279,51 @@ async def test_an_answer_without_the_state_is_not_an_approval(
         )
     assert isinstance(result, InputRequiredResult)
     assert sandbox.count(*POSTS) == 0
+
+
+class RawToolCall(Request[dict[str, Any], Literal["tools/call"]]):
+    """A ``tools/call`` whose params go out as written: what a buggy or hostile client sends."""
+
+    method: Literal["tools/call"] = "tools/call"
+
+
+class RawResult(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    request_state: str | None = Field(None, alias="requestState")
+
+
+async def raw_call(client: Client, params: dict[str, Any]) -> RawResult:
+    return await client.session.send_request(RawToolCall(params=params), RawResult)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"action": "maybe"}, "yes", {"action": "accept", "content": {"approve": {"a": 1}}}, None],
+    ids=["unknown-action", "a-string", "nested-content", "null"],
+)
+async def test_an_answer_of_the_wrong_shape_on_the_wire_is_a_protocol_error(
+    asking: Executor, sandbox: Sandbox, answer: object
+) -> None:
+    async with driving(asking) as client:
+        await client.call_tool("kp_me", {"api_key": MEMBER})
+        asked = await raw_call(client, {"name": "kp_create_creation", "arguments": SLIDES})
+        state = asked.request_state
+        bad = {CONSENT_INPUT_KEY: answer}
+        with pytest.raises(MCPError) as refused:
+            await raw_call(
+                client,
+                {
+                    "name": "kp_create_creation",
+                    "arguments": SLIDES,
+                    "inputResponses": bad,
+                    "requestState": state,
+                },
+            )
+        assert refused.value.code == INVALID_PARAMS
+        assert sandbox.count(*POSTS) == 0
+        assert payload(await retry(client, state))["ok"] is True  # the server keeps serving
+    assert sandbox.count(*POSTS) == 1
 
 
 # -- the approver pieces ---------------------------------------------------------------------
