@@ -20,9 +20,11 @@ from pydantic import BaseModel, Field
 from kp_tools.executor import Executor
 from kp_tools.keys import ApiKey, without_invented_keys
 from kp_tools.langchain.config import key_from_config
+from kp_tools.langchain.consent import approver_for
 from kp_tools.langchain.progress import async_progress, sync_progress
 from kp_tools.outcome import Outcome
 from kp_tools.specs import ToolSpec
+from kp_tools.spending.consent import Approver
 
 __all__ = ["KPainterTool", "KPainterToolError", "render_tool_error"]
 
@@ -66,13 +68,20 @@ class KPainterTool(BaseTool):
 
     executor: Executor = Field(exclude=True, repr=False)
     api_key: ApiKey | None = Field(default=None, exclude=True, repr=False)
+    approver: Approver | None = Field(default=None, exclude=True, repr=False)
+    """Asked before spending outside a resumable LangGraph graph (there: an interrupt)."""
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     # The callable may return a ToolMessage, which LangChain passes through unchanged.
     handle_tool_error: Any = cast("Any", render_tool_error)
 
     @classmethod
     def from_spec(
-        cls, spec: ToolSpec[Any, Any], executor: Executor, *, api_key: ApiKey | None = None
+        cls,
+        spec: ToolSpec[Any, Any],
+        executor: Executor,
+        *,
+        api_key: ApiKey | None = None,
+        approver: Approver | None = None,
     ) -> KPainterTool:
         return cls(
             name=spec.name,
@@ -80,6 +89,7 @@ class KPainterTool(BaseTool):
             args_schema=spec.input_model,
             executor=executor,
             api_key=api_key,
+            approver=approver,
         )
 
     def _to_args_and_kwargs(
@@ -101,6 +111,7 @@ class KPainterTool(BaseTool):
             arguments,
             api_key=self._key(config),
             progress=sync_progress(self.name, run_manager),
+            approver=approver_for(config, self.approver),
         )
         return _rendered(outcome, tool_call_id)
 
@@ -116,6 +127,7 @@ class KPainterTool(BaseTool):
             arguments,
             api_key=self._key(config),
             progress=async_progress(self.name, run_manager),
+            approver=approver_for(config, self.approver),
         )
         return _rendered(outcome, tool_call_id)
 

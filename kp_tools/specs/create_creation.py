@@ -117,7 +117,7 @@ def _summary(body: dict[str, Any]) -> str:
         size = f" of {body['scene_count']} scenes"
     elif body.get("duration_seconds"):
         size = f" of {body['duration_seconds']} seconds"
-    prompt = str(body.get("prompt", ""))
+    prompt = " ".join(str(body.get("prompt", "")).split())
     if len(prompt) > SUMMARY_PROMPT_CHARS:
         prompt = prompt[: SUMMARY_PROMPT_CHARS - 1].rstrip() + "…"
     return f'a {body.get("type")}{size} about "{prompt}"'
