@@ -181,3 +181,20 @@ def test_no_file_points_at_the_design_page_or_a_path_outside_the_repository(path
         return  # this file names them, to look for them
     text = (ROOT / path).read_text(encoding="utf-8", errors="replace")
     assert OUTSIDE.findall(text) == [], f"{path} points outside the repository"
+
+
+def test_architecture_names_every_module_of_the_package_and_only_those() -> None:
+    """ARCHITECTURE.md's map of concerns cannot fall behind the package (paths under kp_tools/)."""
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    modules = {
+        path.removeprefix("kp_tools/")
+        for path in tracked()
+        if path.startswith("kp_tools/")
+        and path.endswith(".py")
+        and not path.endswith("/__init__.py")
+    }
+    named = set(re.findall(r"`([\w/]+\.py)`", text))
+    assert sorted(modules - named) == [], "modules ARCHITECTURE.md does not place"
+    assert sorted(named - modules - {"__init__.py", "sandbox/__init__.py"}) == [], (
+        "ARCHITECTURE.md names modules that do not exist"
+    )
