@@ -9,8 +9,9 @@ In the style of httpx's ``tests/test_exports.py``. The rule for "documented":
 - dunders (``__version__``) are exempt.
 
 The public modules are every package of ``kp_tools`` (found, not listed, so a new one is checked
-the day it lands) and the single-module APIs the docs point users at. ``kp_tools.cli`` is left out:
-its interface is the ``kp-tools`` command (docs/cli.md, tests/cli), not Python names.
+the day it lands) and the single-module APIs the docs point users at. ``kp_tools.cli`` and its
+subpackages are left out: their interface is the ``kp-tools`` command (docs/cli.md, tests/cli),
+not Python names.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import kp_tools
 PACKAGES = sorted(
     info.name
     for info in pkgutil.walk_packages(kp_tools.__path__, "kp_tools.")
-    if info.ispkg and info.name != "kp_tools.cli"
+    if info.ispkg and not (info.name == "kp_tools.cli" or info.name.startswith("kp_tools.cli."))
 )
 SINGLE_MODULES = [
     "kp_tools.api_contract",
