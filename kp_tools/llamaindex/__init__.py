@@ -9,5 +9,12 @@ docs/llamaindex.md has the quickstart and the per-call key story.
 
 from kp_tools.llamaindex.tool import KeySource, KPainterFunctionTool
 from kp_tools.llamaindex.tool_spec import KPainterToolSpec
+from kp_tools.llamaindex.workflow import JobProgress, SpendApprovalRequired
 
-__all__ = ["KPainterFunctionTool", "KPainterToolSpec", "KeySource"]
+__all__ = [
+    "JobProgress",
+    "KPainterFunctionTool",
+    "KPainterToolSpec",
+    "KeySource",
+    "SpendApprovalRequired",
+]

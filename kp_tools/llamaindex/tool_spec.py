@@ -10,6 +10,7 @@ from llama_index.core.tools.tool_spec.base import SPEC_FUNCTION_TYPE, BaseToolSp
 from kp_tools.executor import Executor
 from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.llamaindex.tool import KeySource, KPainterFunctionTool
+from kp_tools.spending.consent import Approver
 
 if TYPE_CHECKING:
     from kp_tools.sandbox import Sandbox
@@ -25,6 +26,11 @@ class KPainterToolSpec(BaseToolSpec):
     the key of the call being made; without one, the executor's own resolution applies (its
     key, then ``PARTNER_MCP_DEFAULT_API_KEY``, then ``KGP_API_KEY``). For many users, share one
     executor and build a tool spec per user, or pass a function reading your request context.
+
+    Consent (when the executor's ``confirm_above_credits`` asks for it): inside a FunctionAgent
+    or AgentWorkflow run, the tool asks through the run's events
+    (:mod:`kp_tools.llamaindex.workflow`); outside one, ``approver`` is asked, a sync or async
+    callable taking a :class:`~kp_tools.spending.SpendRequest` and returning ``True``.
     """
 
     def __init__(
@@ -32,6 +38,7 @@ class KPainterToolSpec(BaseToolSpec):
         executor: Executor | None = None,
         *,
         api_key: str | ApiKey | KeySource | None = None,
+        approver: Approver | None = None,
         **executor_options: Any,
     ) -> None:
         if executor is None:
@@ -40,6 +47,7 @@ class KPainterToolSpec(BaseToolSpec):
             raise ValueError("pass an executor, or options to build one, not both")
         self.executor = executor
         self._key_source = _key_source(api_key)
+        self.approver = approver
         self.spec_functions = list(executor.specs)
 
     @classmethod
@@ -48,10 +56,12 @@ class KPainterToolSpec(BaseToolSpec):
         sandbox: Sandbox | None = None,
         *,
         api_key: str | ApiKey | KeySource | None = None,
+        approver: Approver | None = None,
         **executor_options: Any,
     ) -> KPainterToolSpec:
         """A tool spec on an in-process sandbox (fresh unless given): no account, no network."""
-        return cls(Executor.for_sandbox(sandbox, **executor_options), api_key=api_key)
+        executor = Executor.for_sandbox(sandbox, **executor_options)
+        return cls(executor, api_key=api_key, approver=approver)
 
     def __repr__(self) -> str:
         return f"KPainterToolSpec(executor={self.executor!r})"
@@ -70,7 +80,11 @@ class KPainterToolSpec(BaseToolSpec):
         overrides = func_to_metadata_mapping or {}
         return [
             KPainterFunctionTool(
-                self.executor.specs[name], self.executor, self._key_source, overrides.get(name)
+                self.executor.specs[name],
+                self.executor,
+                self._key_source,
+                overrides.get(name),
+                approver=self.approver,
             )
             for name in names
         ]
