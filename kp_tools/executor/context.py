@@ -111,9 +111,10 @@ class CallContext:
         return await pay(self._executor, self._spec, self.key, request, self._approver)
 
     async def wait_for_job(self, job_id: int | str, wait_seconds: float) -> WaitResult:
+        limit = self._executor.max_wait_seconds  # the operator's cap, for short host timeouts
         return await wait_for_job(
             lambda: self._client.get_job(self.key, job_id),
-            wait_seconds,
+            wait_seconds if limit is None else min(wait_seconds, limit),
             policy=self._executor.wait_policy,
             progress=self._progress,
         )

@@ -35,7 +35,7 @@ from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.models import Me
 from kp_tools.outcome import Outcome
 from kp_tools.redaction import redact
-from kp_tools.specs import SPECS, ToolSpec
+from kp_tools.specs import SPECS, ToolSpec, with_wait_limit
 from kp_tools.spending.audit import AuditSink, AuditTrail, JsonLinesFile, StoreAuditSink
 from kp_tools.spending.budget import Budget, BudgetFor
 from kp_tools.spending.consent import Approver
@@ -88,6 +88,10 @@ class Executor:
     read at each call). Without a ``store``, ``KP_STATE_URL`` in ``env`` picks one (Redis shares
     workflow state between replicas); otherwise state lives in process memory.
 
+    ``max_wait_seconds`` caps how long one call waits for a job, whatever the call asks, for
+    hosts that give up on a tool call sooner; the specs this executor exposes say the cap
+    (:func:`kp_tools.specs.with_wait_limit`), so no description or hint asks for longer.
+
     Spending (docs/spending.md): ``budget`` limits what each key may spend (a
     :class:`~kp_tools.spending.Budget`, or a function giving each key its own);
     ``confirm_above_credits`` asks the user, through the call's approver (or this executor's
@@ -107,6 +111,7 @@ class Executor:
         me_policy: MePolicy | str = MePolicy.ENFORCE,
         store: StateStore | None = None,
         wait_policy: WaitPolicy | None = None,
+        max_wait_seconds: float | None = None,
         env: Mapping[str, str] | None = None,
         specs: Mapping[str, ToolSpec[Any, Any]] = SPECS,
         budget: Budget | BudgetFor | None = None,
@@ -122,7 +127,11 @@ class Executor:
         )
         self.me_policy = MePolicy(me_policy)
         self.wait_policy = wait_policy or WaitPolicy()
-        self.specs = specs
+        if max_wait_seconds is not None and not max_wait_seconds >= 0:
+            raise ValueError(f"max_wait_seconds must be 0 or more, not {max_wait_seconds!r}")
+        self.max_wait_seconds = max_wait_seconds
+        # What the model reads follows the limit: no description or hint asks for longer.
+        self.specs = with_wait_limit(specs, max_wait_seconds)
         settings = SpendingSettings.from_env(environ)
         self.budget = budget if budget is not None else settings.budget
         if confirm_above_credits is not None:

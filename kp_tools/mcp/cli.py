@@ -27,9 +27,10 @@ if TYPE_CHECKING:
     from kp_tools.outcome import Outcome
     from kp_tools.specs import ToolSpec
 
-__all__ = ["Transport", "app", "main", "make_executor"]
+__all__ = ["ENV_MAX_WAIT_SECONDS", "Transport", "app", "main", "make_executor", "max_wait_from_env"]
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+ENV_MAX_WAIT_SECONDS = "KP_MCP_MAX_WAIT_SECONDS"
 
 logger = logging.getLogger("kp_tools.mcp")
 
@@ -46,19 +47,50 @@ class LogLevel(StrEnum):
     ERROR = "error"
 
 
+def max_wait_from_env(env: Mapping[str, str] | None = None) -> float | None:
+    """``KP_MCP_MAX_WAIT_SECONDS``: the longest a tool call may wait for a job, or ``None``.
+
+    Raises:
+        ValueError: naming the variable, when it is not a number from 0 to the tool's maximum.
+    """
+    raw = (os.environ if env is None else env).get(ENV_MAX_WAIT_SECONDS, "").strip()
+    if not raw:
+        return None
+    from kp_tools.specs.get_job_status import MAX_WAIT_SECONDS
+
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_WAIT_SECONDS:
+        raise ValueError(
+            f"{ENV_MAX_WAIT_SECONDS} must be a number of seconds from 0 to {MAX_WAIT_SECONDS}, "
+            f"not {raw!r}"
+        )
+    return value
+
+
 def make_executor(
-    *, sandbox: bool, job_seconds: float = 5.0, env: Mapping[str, str] | None = None
+    *,
+    sandbox: bool,
+    job_seconds: float = 5.0,
+    env: Mapping[str, str] | None = None,
+    max_wait_seconds: float | None = None,
 ) -> Executor:
     """The real API (``KGP_BASE_URL``), or the embedded sandbox with a default key.
 
     In sandbox mode ``kgp_sandbox_member`` is the key when none is configured
     (``PARTNER_MCP_DEFAULT_API_KEY``, ``KGP_API_KEY``), so anyone can try it with no account.
+    ``max_wait_seconds`` (default: ``KP_MCP_MAX_WAIT_SECONDS``) caps how long one tool call
+    waits for a job, for hosts that give up on a call sooner than the usual 60 s.
     """
     from kp_tools.executor import Executor
 
     environ = os.environ if env is None else env
+    if max_wait_seconds is None:
+        max_wait_seconds = max_wait_from_env(environ)
     if not sandbox:
-        return Executor(env=env)
+        return Executor(env=env, max_wait_seconds=max_wait_seconds)
     from kp_tools.sandbox import SANDBOX_DEFAULT_KEY, SEEDED_ACCOUNTS, Sandbox
 
     configured = resolve_api_key(env=environ)
@@ -73,6 +105,7 @@ def make_executor(
         Sandbox(job_seconds=job_seconds),
         api_key=None if configured is not None else SANDBOX_DEFAULT_KEY,
         env=environ,
+        max_wait_seconds=max_wait_seconds,
     )
 
 
@@ -85,12 +118,15 @@ class DeferredExecutor:
     made cold start about a fifth slower. They now load on the first call or resource read.
     """
 
-    def __init__(self, build: Callable[[], Executor]) -> None:
-        from kp_tools.specs import SPECS
+    def __init__(
+        self, build: Callable[[], Executor], max_wait_seconds: float | None = None
+    ) -> None:
+        from kp_tools.specs import SPECS, with_wait_limit
 
         self._build = build
         self._executor: Executor | None = None
-        self.specs: Mapping[str, ToolSpec[Any, Any]] = SPECS
+        # The specs the executor will have, so the tool list already follows the wait cap.
+        self.specs: Mapping[str, ToolSpec[Any, Any]] = with_wait_limit(SPECS, max_wait_seconds)
 
     @property
     def executor(self) -> Executor:
@@ -156,6 +192,16 @@ def serve(
             help="HTTP: worker processes on the port (more than 1 needs KP_STATE_URL; stateless).",
         ),
     ] = 1,
+    max_wait_seconds: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            max=50,
+            envvar=ENV_MAX_WAIT_SECONDS,
+            help="The longest one tool call waits for a job (default: what the call asks, up "
+            "to 50 s). Lower it for hosts that give up on a tool call sooner (docs/mcp.md).",
+        ),
+    ] = None,
     log_level: Annotated[LogLevel, typer.Option(help="Logs go to stderr.")] = LogLevel.WARNING,
     budget_credits: Annotated[
         int | None, typer.Option(help="Credits each key may spend per window (KP_BUDGET_CREDITS).")
@@ -204,6 +250,8 @@ def serve(
     except ValueError as error:
         typer.echo(f"kp-mcp: {error}", err=True)
         raise typer.Exit(2) from None
+    if max_wait_seconds is not None:  # read by every executor (and worker) from here on
+        os.environ[ENV_MAX_WAIT_SECONDS] = repr(max_wait_seconds)
     if workers > 1:
         from kp_tools.mcp.workers import workers_problem
 
@@ -218,7 +266,10 @@ def serve(
             raise typer.Exit(2)
     if transport is Transport.STDIO and not os.environ.get(ENV_STATE_URL):
         # Nothing to check at start-up (no shared store to ping): build on the first call.
-        deferred = DeferredExecutor(lambda: make_executor(sandbox=sandbox, job_seconds=job_seconds))
+        deferred = DeferredExecutor(
+            lambda: make_executor(sandbox=sandbox, job_seconds=job_seconds),
+            max_wait_seconds=max_wait_seconds,
+        )
         _serve_stdio_now(build_server(deferred), deferred)
         return
     executor = make_executor(sandbox=sandbox, job_seconds=job_seconds)

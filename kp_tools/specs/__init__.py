@@ -38,6 +38,7 @@ __all__ = [
     "ToolSpec",
     "WaitResult",
     "get_spec",
+    "with_wait_limit",
 ]
 
 AnySpec = ToolSpec[Any, Any]
@@ -63,3 +64,21 @@ SPECS: Mapping[str, AnySpec] = MappingProxyType(
 def get_spec(name: str) -> AnySpec | None:
     """The spec called ``name``, or ``None`` when no tool has that name."""
     return SPECS.get(name)
+
+
+def with_wait_limit(specs: Mapping[str, AnySpec], seconds: float | None) -> Mapping[str, AnySpec]:
+    """The specs as a server that waits at most ``seconds`` per call shows them.
+
+    Every spec that waits (:attr:`ToolSpec.with_wait_limit`) is replaced by its limited form, so
+    what the model reads (description, schema maximum, next-step hints) never invites a longer
+    wait than the server allows. ``None`` leaves the specs as they are.
+    """
+    if seconds is None:
+        return specs
+    limit = max(int(seconds), 0)
+    return MappingProxyType(
+        {
+            name: spec.with_wait_limit(limit) if spec.with_wait_limit is not None else spec
+            for name, spec in specs.items()
+        }
+    )

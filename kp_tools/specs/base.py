@@ -176,6 +176,9 @@ class ToolSpec(Generic[In, Out]):
     """Read tools only: documents a host reads without the model (MCP resources)."""
     app_view: AppView | None = None
     """Read tools only: a page that shows the result inside hosts that render one (MCP Apps)."""
+    with_wait_limit: Callable[[int], ToolSpec[Any, Any]] | None = None
+    """For a tool that waits: this spec as a server that waits at most that many seconds per
+    call shows it (its description, schema maximum and hints follow the limit)."""
 
     @property
     def read_only(self) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, create_model
 
 from kp_tools.errors import JobFailedError
 from kp_tools.models import JobStatus
@@ -10,17 +12,26 @@ from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
 from kp_tools.specs.views import CREATION_VIEW
 
 MAX_WAIT_SECONDS = 50  # under the 60 s tool timeout of common MCP hosts
+SUGGESTED_WAIT_SECONDS = 30
+"""The wait the hints suggest: long enough for most jobs, well inside a 60 s host timeout."""
+
+
+def _wait_field(limit: int) -> Any:
+    # Validation always accepts up to MAX_WAIT_SECONDS (a longer wait is cut to the server's
+    # limit by the executor, not refused); the schema shows the model the limit.
+    return Field(
+        0,
+        ge=0,
+        le=MAX_WAIT_SECONDS,
+        json_schema_extra={"maximum": limit},
+        description=f"Wait up to this many seconds (at most {limit}) for the job to finish "
+        "before answering. 0 answers at once.",
+    )
 
 
 class GetJobStatusArguments(ToolArguments):
     job_id: int = Field(ge=1, description="The job_id from kp_create_creation or kp_edit_scene.")
-    wait_seconds: int = Field(
-        0,
-        ge=0,
-        le=MAX_WAIT_SECONDS,
-        description=f"Wait up to this many seconds (at most {MAX_WAIT_SECONDS}) for the job to "
-        "finish before answering. 0 answers at once.",
-    )
+    wait_seconds: int = _wait_field(MAX_WAIT_SECONDS)
 
 
 class JobProgress(JobStatus):
@@ -49,28 +60,59 @@ async def _run(ctx: ToolContext, args: GetJobStatusArguments) -> JobProgress:
     return progress
 
 
-def _next_step(job: JobProgress) -> str:
-    if job.done:
-        return f"Done. Call kp_get_creation with creation_id={job.creation_id} for the result."
-    after = f"{job.poll_after_seconds:.0f}" if job.poll_after_seconds else "10"
-    return (
-        f"Still {job.status} ({job.progress or 0}%). Call kp_get_job_status again with "
-        f"wait_seconds=30, or after about {after} s."
+def _next_step(limit: int) -> Any:
+    suggested = min(SUGGESTED_WAIT_SECONDS, limit)
+
+    def next_step(job: JobProgress) -> str:
+        if job.done:
+            return f"Done. Call kp_get_creation with creation_id={job.creation_id} for the result."
+        after = f"{job.poll_after_seconds:.0f}" if job.poll_after_seconds else "10"
+        again = f"with wait_seconds={suggested}" if suggested > 0 else "(this server does not wait)"
+        return (
+            f"Still {job.status} ({job.progress or 0}%). Call kp_get_job_status again {again}, "
+            f"or after about {after} s."
+        )
+
+    return next_step
+
+
+def job_status_spec(limit: int = MAX_WAIT_SECONDS) -> ToolSpec[Any, Any]:
+    """This tool as a server that waits at most ``limit`` seconds per call shows it.
+
+    The operator's limit (``kp-mcp --max-wait-seconds``) is for hosts that give up on a tool
+    call sooner than the usual 60 s: the description, the schema's maximum and the next-step
+    hint then never ask for a longer wait than the server will do.
+    """
+    limit = min(max(limit, 0), MAX_WAIT_SECONDS)
+    arguments: type[GetJobStatusArguments] = GetJobStatusArguments
+    if limit < MAX_WAIT_SECONDS:
+        arguments = create_model(
+            "GetJobStatusArguments",
+            __base__=GetJobStatusArguments,
+            __module__=__name__,
+            wait_seconds=(int, _wait_field(limit)),
+        )
+    how = (
+        f"Set wait_seconds (up to {limit}) to wait for it in one call instead of polling many "
+        "times."
+        if limit > 0
+        else "Call it again after the poll_after_seconds it suggests."
+    )
+    return ToolSpec(
+        name="kp_get_job_status",
+        title="Check a generation job",
+        description=(
+            f"Report a create or edit job's status and progress (0-100). {how} When done is "
+            "true, call kp_get_creation; a failed job comes back as job_failed."
+        ),
+        input_model=arguments,
+        output_model=JobProgress,
+        effect=Effect.READ,
+        run=_run,
+        next_step=_next_step(limit),
+        app_view=CREATION_VIEW,
+        with_wait_limit=job_status_spec,
     )
 
 
-SPEC = ToolSpec(
-    name="kp_get_job_status",
-    title="Check a generation job",
-    description=(
-        "Report a create or edit job's status and progress (0-100). Set wait_seconds (up to "
-        f"{MAX_WAIT_SECONDS}) to wait for it in one call instead of polling many times. When "
-        "done is true, call kp_get_creation; a failed job comes back as job_failed."
-    ),
-    input_model=GetJobStatusArguments,
-    output_model=JobProgress,
-    effect=Effect.READ,
-    run=_run,
-    next_step=_next_step,
-    app_view=CREATION_VIEW,
-)
+SPEC = job_status_spec()
