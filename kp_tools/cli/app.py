@@ -26,6 +26,7 @@ from kp_tools.cli import (
     listing,
     me,
     sandbox,
+    spending,
 )
 from kp_tools.redaction import install_log_redaction
 
@@ -68,6 +69,7 @@ app.command("call")(call.call)
 app.command("describe")(describe.describe_tool)
 app.command("sandbox")(sandbox.sandbox)
 app.command("doctor")(doctor.doctor)
+app.command("spending")(spending.spending)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from kp_tools.cli.consent import YesOption
 from kp_tools.cli.options import ApiKeyOption, JsonOption, SandboxOption
 from kp_tools.cli.render import show_outcome
 from kp_tools.cli.session import Options, Session, run_command
@@ -25,6 +26,7 @@ def call(
     sandbox: SandboxOption = False,
     api_key: ApiKeyOption = None,
     json: JsonOption = False,
+    yes: YesOption = False,
 ) -> None:
     """Call one tool exactly as an agent would, and print the outcome JSON the model reads."""
     parsed = _arguments(sys.stdin.read() if arguments == "-" else arguments)
@@ -35,7 +37,7 @@ def call(
             outcome = await session.call(tool, parsed, progress=bar.report)
         return show_outcome(session, outcome)
 
-    run_command(Options(sandbox, api_key, json), body)
+    run_command(Options(sandbox, api_key, json, yes), body)
 
 
 def _arguments(text: str) -> dict[str, Any]:

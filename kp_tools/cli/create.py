@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from kp_tools.cli.consent import YesOption
 from kp_tools.cli.follow import spend_and_follow
 from kp_tools.cli.options import (
     ApiKeyOption,
@@ -58,6 +59,7 @@ def create(
     sandbox: SandboxOption = False,
     api_key: ApiKeyOption = None,
     json: JsonOption = False,
+    yes: YesOption = False,
 ) -> None:
     """Start a creation (kp_create_creation). Spends credits; options are checked first."""
     arguments: dict[str, Any] = {
@@ -81,4 +83,4 @@ def create(
             session, "kp_create_creation", arguments, wait=wait, save_previews=save_previews
         )
 
-    run_command(Options(sandbox, api_key, json), body)
+    run_command(Options(sandbox, api_key, json, yes), body)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from kp_tools.cli.consent import YesOption
 from kp_tools.cli.follow import spend_and_follow
 from kp_tools.cli.options import (
     ApiKeyOption,
@@ -39,6 +40,7 @@ def edit_scene(
     sandbox: SandboxOption = False,
     api_key: ApiKeyOption = None,
     json: JsonOption = False,
+    yes: YesOption = False,
 ) -> None:
     """Edit one scene (kp_edit_scene): --narration TEXT, or --regenerate. Spends credits."""
     if (narration is None) == (not regenerate):
@@ -61,4 +63,4 @@ def edit_scene(
             session, "kp_edit_scene", arguments, wait=wait, save_previews=save_previews
         )
 
-    run_command(Options(sandbox, api_key, json), body)
+    run_command(Options(sandbox, api_key, json, yes), body)

@@ -24,9 +24,12 @@ import httpx
 import typer
 from rich.console import Console
 
+from kp_tools.cli.consent import terminal_approver
 from kp_tools.executor import Caller, Executor, ProgressCallback, WaitPolicy
 from kp_tools.keys import ApiKey, resolve_api_key
 from kp_tools.outcome import Outcome
+from kp_tools.spending.consent import Approver
+from kp_tools.spending.settings import SpendingSettings
 
 if TYPE_CHECKING:
     from kp_tools.sandbox import Sandbox
@@ -44,6 +47,8 @@ class Options:
     sandbox: bool = False
     api_key: str | None = None
     as_json: bool = False
+    yes: bool = False
+    """``--yes``: approve paid requests without asking (see :mod:`kp_tools.cli.consent`)."""
 
 
 @dataclass
@@ -54,6 +59,7 @@ class Session:
     err: Console
     as_json: bool
     where: str
+    approver: Approver | None = None
     _media: httpx.AsyncClient | None = field(default=None, repr=False)
 
     @property
@@ -67,7 +73,9 @@ class Session:
         *,
         progress: ProgressCallback | None = None,
     ) -> Outcome:
-        return await self.executor.run(tool, arguments, progress=progress, caller=Caller.PERSON)
+        return await self.executor.run(
+            tool, arguments, progress=progress, caller=Caller.PERSON, approver=self.approver
+        )
 
     def emit_json(self, payload: Any) -> None:
         """JSON on stdout, unstyled and unwrapped, for scripts (``--json``)."""
@@ -107,9 +115,12 @@ def sandbox_key(option: str | None, env: Mapping[str, str]) -> str:
 @contextlib.asynccontextmanager
 async def open_session(options: Options) -> AsyncIterator[Session]:
     out, err = Console(highlight=False), Console(stderr=True, highlight=False)
+    approver = terminal_approver(options.yes, err)
     if not options.sandbox:
         executor = Executor(api_key=options.api_key, wait_policy=CLI_WAIT_POLICY)
-        session = Session(executor, None, out, err, options.as_json, executor.client.base_url)
+        session = Session(
+            executor, None, out, err, options.as_json, executor.client.base_url, approver
+        )
         try:
             yield session
         finally:
@@ -119,12 +130,19 @@ async def open_session(options: Options) -> AsyncIterator[Session]:
 
     path = saved_sandbox.state_path()
     with saved_sandbox.saved_sandbox(path) as sandbox:
+        # The sandbox reads no key from the environment, but the spending limits do apply.
+        spending = SpendingSettings.from_env(os.environ)
         executor = Executor.for_sandbox(
             sandbox,
             api_key=sandbox_key(options.api_key, os.environ),
             wait_policy=CLI_WAIT_POLICY,
+            budget=spending.budget,
+            confirm_above_credits=spending.confirm_above_credits,
+            audit_log=spending.audit_log,
         )
-        session = Session(executor, sandbox, out, err, options.as_json, f"sandbox ({path})")
+        session = Session(
+            executor, sandbox, out, err, options.as_json, f"sandbox ({path})", approver
+        )
         try:
             yield session
         finally:
@@ -133,6 +151,12 @@ async def open_session(options: Options) -> AsyncIterator[Session]:
 
 def run_command(options: Options, body: Callable[[Session], Awaitable[int]]) -> None:
     """Run one command's body in a session and exit with the code it returns."""
+
+    try:  # a bad KP_BUDGET_* or KP_CONFIRM_* value is a usage error, said before anything runs
+        SpendingSettings.from_env(os.environ)
+    except ValueError as error:
+        print(f"kp-tools: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
 
     async def main() -> int:
         async with open_session(options) as session:
