@@ -26,6 +26,9 @@ MODULES = {
     "http": "bench.http_load",
     "waiting": "bench.waiting",
     "memory": "bench.memory",
+    "topology": "bench.topology",
+    "workers": "bench.workers",
+    "speed": "bench.speed",
 }
 
 

@@ -109,9 +109,11 @@ def _median(values: Sequence[float]) -> float:
 
 def run(settings: Settings) -> Section:
     servers = _servers()
-    rounds = settings.pick(20, 6)
+    rounds = settings.pick(20, 6, 1)
     for server in servers:  # warm-up: byte-code caches, page cache
         _once(server)
+        if settings.smoke:
+            break
     samples: dict[str, list[dict[str, float]]] = {s.label: [] for s in servers}
     for i in range(rounds):
         for server in servers if i % 2 == 0 else reversed(servers):
@@ -174,7 +176,7 @@ def run(settings: Settings) -> Section:
             )
         )
 
-    runs = settings.pick(20, 8)
+    runs = settings.pick(20, 8, 2)
     imports = Table(
         ["statement", "median", "p90 of runs", "frameworks imported"],
         title=f"import time in a fresh interpreter, {runs} runs each",

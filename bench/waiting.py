@@ -7,8 +7,13 @@ phase, not on it by luck) and counts the
 ``GET /creations/jobs/{id}`` requests that reach the sandbox, and how late it noticed the end.
 
 - bounded wait: what an agent does with ``kp_get_job_status(wait_seconds=30)``, called again
-  until done (``wait_for_job`` with the executor's ``WaitPolicy``: growing intervals, then polls
-  aimed at the finish estimated from progress).
+  until done (``wait_for_job`` with the executor's ``WaitPolicy``: growing intervals until the
+  progress shows when the job can end, then polls aimed at that window), as the executor calls
+  it today, and with the job remembered between calls (``memory_key``: a call that starts right
+  after the previous answer does not ask again first).
+
+The sandbox stamps job answers with wall-clock ``created_at``/``updated_at`` (whole seconds);
+here they follow the fake clock instead, as a real server's clock follows its jobs.
 - fixed interval: ask, sleep the interval, ask again, until done.
 """
 
@@ -19,17 +24,22 @@ import random
 import statistics
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from unittest import mock
 
 from bench.common import KEY, Settings
 from bench.report import Section, Table
 
 if TYPE_CHECKING:
+    from kp_tools import Executor, Sandbox
     from kp_tools.models import JobStatus
 
 NAME = "waiting"
 JOB_SECONDS = (2.0, 5.0, 15.0, 40.0, 90.0)
 INTERVALS = (1.0, 2.0, 5.0)
+BOUNDED = ("bounded", "remembered")
+EPOCH = 1_800_000_000.0  # the fake clock's 0 as a POSIX time, for the sandbox's timestamps
 RUNS = 12  # per job length, each with a job lasting 0.85-1.15x the nominal length and a watcher
 # starting 0-1 s after it (seeded, so reproducible): fixed intervals meet job ends at every phase
 WAIT_SECONDS = 30  # what the tool's next_step suggests to the model
@@ -68,14 +78,33 @@ def fixed(interval: float) -> Strategy:
 
 
 async def _watch_once(length: float, offset: float, strategy: str) -> Watch:
+    import kp_tools.sandbox.world as world
     from kp_tools import Executor, Sandbox
+
+    clock = FakeClock()
+
+    def now() -> str:
+        stamp = datetime.fromtimestamp(EPOCH + clock.now, UTC).isoformat(timespec="seconds")
+        return stamp.replace("+00:00", "Z")
+
+    sandbox = Sandbox(job_seconds=length, clock=clock)
+    executor = Executor.for_sandbox(sandbox)
+    with mock.patch.object(world, "_now", now):
+        return await _watch(executor, sandbox, clock, length, offset, strategy)
+
+
+async def _watch(
+    executor: Executor,
+    sandbox: Sandbox,
+    clock: FakeClock,
+    length: float,
+    offset: float,
+    strategy: str,
+) -> Watch:
     from kp_tools.api_contract import JOB_TERMINAL
     from kp_tools.executor.waiting import wait_for_job
     from kp_tools.keys import ApiKey
 
-    clock = FakeClock()
-    sandbox = Sandbox(job_seconds=length, clock=clock)
-    executor = Executor.for_sandbox(sandbox)
     try:
         assert (await executor.run("kp_me", api_key=KEY)).ok
         created = await executor.run(
@@ -91,10 +120,12 @@ async def _watch_once(length: float, offset: float, strategy: str) -> Watch:
         key = ApiKey(KEY)
         before = sandbox.count("GET", JOB_PATH)
 
-        if strategy == "bounded":
+        if strategy in BOUNDED:
 
             def fetch() -> Awaitable[JobStatus]:
                 return executor.client.get_job(key, job_id)
+
+            memory = (key.fingerprint, str(job_id)) if strategy == "remembered" else None
 
             while not (
                 await wait_for_job(
@@ -103,6 +134,7 @@ async def _watch_once(length: float, offset: float, strategy: str) -> Watch:
                     policy=executor.wait_policy,
                     clock=clock,
                     sleep=clock.sleep,
+                    memory_key=memory,
                 )
             ).done:
                 pass
@@ -119,7 +151,7 @@ async def _watch_once(length: float, offset: float, strategy: str) -> Watch:
 
 
 async def _all() -> dict[float, dict[str, list[Watch]]]:
-    strategies = ["bounded", *(str(i) for i in INTERVALS)]
+    strategies = [*BOUNDED, *(str(i) for i in INTERVALS)]
     results: dict[float, dict[str, list[Watch]]] = {}
     for length in JOB_SECONDS:
         rng = random.Random(int(length * 1000))
@@ -134,6 +166,7 @@ async def _all() -> dict[float, dict[str, list[Watch]]]:
 def run(settings: Settings) -> Section:
     results = asyncio.run(_all())
     columns = ["job length", "bounded wait: requests", "noticed after"]
+    columns += ["remembered between calls: requests", "noticed after"]
     for interval in INTERVALS:
         columns += [f"every {interval:.0f} s: requests", "noticed after"]
     table = Table(columns, title=f"mean of {RUNS} runs per job length")

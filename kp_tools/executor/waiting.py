@@ -1,18 +1,35 @@
-"""A bounded wait on a job that polls as rarely as it can.
+"""A bounded wait on a job that polls as rarely as it can and still notices the end promptly.
 
-Fixed-interval polling either wastes requests on long jobs or notices short ones late. Here the
-interval grows geometrically, and once two samples show progress moving, the next poll is aimed
-at the estimated finish. Every sleep and every poll after the first is capped by what is left of
-the wait, so a slow upstream stretches it by at most ``last_poll_seconds``.
+Fixed-interval polling either wastes requests on long jobs or notices short ones late. Here each
+answer's progress (an integer percent) narrows down *when the job can end*: from the progress
+rate between the first and the last answer seen, and, when the job reports its ``created_at``
+and ``updated_at``, from the share done in the time the server says has passed. Both bounds
+account for the rounding of the percent and of the timestamps. Once that window is narrow (a
+share of the job's length, :attr:`WaitPolicy.notice_share`), the next poll is aimed at its end,
+so it finds the job done and notices the end at most that late; while it is wide, the next poll
+goes to its start (the job cannot be done earlier) and the answer there narrows it. Before any
+rate is known, intervals grow geometrically.
+
+When the job will not end before the wait does, the wait sleeps to its end and asks once there,
+so the answer is fresh. An agent then calls again at once (the tool tells it to); given a
+``memory_key`` (the caller's key and the job), what was learned is kept between calls, and a
+call that starts right after the last answer (:attr:`WaitPolicy.fresh_seconds`) does not ask
+again first: its first request goes where the window says.
+
+Every sleep and every poll after the first is capped by what is left of the wait, so a slow
+upstream stretches it by at most ``last_poll_seconds``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from kp_tools.api_contract import JOB_TERMINAL
 from kp_tools.models import JobStatus
@@ -25,16 +42,84 @@ logger = logging.getLogger("kp_tools.executor")
 ProgressCallback = Callable[[float, float | None, str | None], Awaitable[None]]
 """``(progress, total, message)``; the shape MCP progress notifications take."""
 
+_REMEMBERED_JOBS = 1024
+
 
 @dataclass(frozen=True, slots=True)
 class WaitPolicy:
     first_interval: float = 1.0
+    """The first sleep, before two answers show how fast the job moves."""
     backoff: float = 1.6
     min_interval: float = 0.2
-    max_interval: float = 5.0
-    eta_margin: float = 1.1
+    max_interval: float = 60.0
+    """The longest sleep between two polls (polls are aimed at the end, not spread out)."""
+    notice_share: float = 0.1
+    """Aim at the end once the window it can fall in is this share of the job's length."""
+    fresh_seconds: float = 5.0
+    """A wait that starts this soon after the last answer on the same job skips asking first."""
     last_poll_seconds: float = 2.0
     """The least time a poll after the first gets, even when the wait is almost over."""
+
+
+@dataclass(slots=True)
+class _Track:
+    """What the answers so far say about one job."""
+
+    first: tuple[float, int] | None = None  # (local time, progress) of the first moving sample
+    last: tuple[float, int] | None = None
+    server_window: tuple[float, float, float] | None = None  # from the job's own timestamps
+    job: JobStatus | None = None
+    seen_at: float = -math.inf
+
+    def add(self, now: float, job: JobStatus) -> None:
+        self.job, self.seen_at = job, now
+        if job.progress is None:
+            return
+        sample = (now, job.progress)
+        if self.first is None or (self.last is not None and job.progress < self.last[1]):
+            self.first = sample  # a restarted job (progress went back) starts over
+        self.last = sample
+        self.server_window = _server_window(job, now) or self.server_window
+
+    def window(self) -> tuple[float, float, float] | None:
+        """``(earliest, latest, length)``: when the job can end (local clock), its length."""
+        candidates = [w for w in (self._rate_window(), self.server_window) if w is not None]
+        return min(candidates, key=lambda w: w[1] - w[0]) if candidates else None
+
+    def _rate_window(self) -> tuple[float, float, float] | None:
+        if self.first is None or self.last is None:
+            return None
+        (t0, p0), (t1, p1) = self.first, self.last
+        if t1 <= t0 or p1 <= p0:
+            return None
+        # Each percent is floored: the true share moved by (p1 - p0) +/- 1 in t1 - t0.
+        fast, slow = (p1 - p0 + 1) / (t1 - t0), (p1 - p0 - 1) / (t1 - t0)
+        earliest = t1 + max(99 - p1, 0) / fast
+        latest = t1 + (100 - p1) / slow if slow > 0 else math.inf
+        return earliest, latest, 100 * (t1 - t0) / (p1 - p0)
+
+
+@dataclass(slots=True)
+class _Memory:
+    """Tracks of recent jobs, by the caller's ``memory_key``; bounded, oldest dropped first."""
+
+    tracks: OrderedDict[Hashable, _Track] = field(default_factory=OrderedDict)
+
+    def get(self, key: Hashable | None) -> _Track:
+        if key is None:
+            return _Track()
+        track = self.tracks.pop(key, None) or _Track()
+        self.tracks[key] = track
+        while len(self.tracks) > _REMEMBERED_JOBS:
+            self.tracks.popitem(last=False)
+        return track
+
+    def forget(self, key: Hashable | None) -> None:
+        if key is not None:
+            self.tracks.pop(key, None)
+
+
+_memory = _Memory()
 
 
 async def wait_for_job(
@@ -45,35 +130,101 @@ async def wait_for_job(
     progress: ProgressCallback | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    memory_key: Hashable | None = None,
 ) -> WaitResult:
+    """Poll ``fetch`` until the job ends or ``wait_seconds`` pass; the last status and a hint.
+
+    ``memory_key`` identifies the job *and who asks* (for example the key's fingerprint and the
+    job id): answers are remembered under it for the next wait on the same job. None keeps
+    nothing between calls.
+    """
     started = clock()
     deadline = started + max(wait_seconds, 0.0)
-    interval = policy.first_interval
-    samples: list[tuple[float, int]] = []
-    polls = 0
-    job = await fetch()  # the first answer may take the client's full deadline: nothing to show yet
+    track = _memory.get(memory_key)
+    interval, floor, polls = policy.first_interval, policy.min_interval, 0
+    job = track.job
+    if job is None or wait_seconds <= 0 or started - track.seen_at > policy.fresh_seconds:
+        # the first answer may take the client's full deadline: nothing to show yet
+        job = await fetch()
+        polls = 1
+        track.add(clock(), job)
+        await _report(progress, job)
+    aimed_at_end = False
     while True:
-        polls += 1
         now = clock()
         done = job.status in JOB_TERMINAL
-        if job.progress is not None:
-            samples.append((now, job.progress))
-        await _report(progress, job)
-        eta = _eta(samples)
-        suggested = interval if eta is None else eta * policy.eta_margin
-        suggested = min(max(suggested, policy.min_interval), policy.max_interval)
-        remaining = deadline - now
-        if done or remaining <= 0:
-            return _result(job, wait_seconds, started, now, polls, suggested)
-        await sleep(min(suggested, remaining))
-        interval = min(interval * policy.backoff, policy.max_interval)
+        window = track.window()
+        if done or (now >= deadline and polls > 0):
+            if done:
+                _memory.forget(memory_key)
+            return _result(job, wait_seconds, started, now, polls, _hint(window, now, interval))
+        if aimed_at_end:  # the last poll was aimed at the end and the job was still running:
+            # the job is not moving as its progress said; back off instead of closing in
+            floor = min(floor * policy.backoff, policy.max_interval)
+        if window is None:
+            target, aimed_at_end = now + interval, False
+            interval = min(interval * policy.backoff, policy.max_interval)
+        else:
+            earliest, latest, length = window
+            aimed_at_end = latest - earliest <= policy.notice_share * length
+            target = latest if aimed_at_end else earliest
+        target = min(max(target, now + floor), now + policy.max_interval, deadline)
+        await sleep(max(target - now, 0.0))
         try:
             # Later polls only have what is left of the wait: a slow upstream must not stretch
             # the call past what the model asked for (and past a host's tool timeout).
             async with asyncio.timeout(max(deadline - clock(), policy.last_poll_seconds)):
                 job = await fetch()
         except TimeoutError:
-            return _result(job, wait_seconds, started, clock(), polls, suggested)
+            now = clock()
+            return _result(job, wait_seconds, started, now, polls, _hint(window, now, interval))
+        polls += 1
+        track.add(clock(), job)
+        await _report(progress, job)
+
+
+def _hint(window: tuple[float, float, float] | None, now: float, interval: float) -> float:
+    """When to ask again: where the end can first fall, or the next interval without a rate."""
+    if window is None or not math.isfinite(window[0]):
+        return interval
+    return max(window[0] - now, 1.0)
+
+
+def _server_window(job: JobStatus, now: float) -> tuple[float, float, float] | None:
+    """The end window from the job's own clock: ``progress`` percent done in ``updated - created``.
+
+    Timestamps are rounded to their last digit (whole seconds when they have no fraction), so
+    the elapsed time is known to within one such step each way.
+    """
+    if job.progress is None or not 0 < job.progress < 100:
+        return None
+    created, updated = _instant(job.created_at), _instant(job.updated_at)
+    if created is None or updated is None:
+        return None
+    step = max(created[1], updated[1])
+    elapsed = updated[0] - created[0]
+    if elapsed <= step:
+        return None
+    p = job.progress
+    short, long = (elapsed - step) * 100 / (p + 1), (elapsed + step) * 100 / p
+    earliest = now + max(short - (elapsed + step), 0.0)
+    latest = now + long - (elapsed - step)
+    return earliest, latest, elapsed * 100 / (p + 0.5)
+
+
+def _instant(text: str | None) -> tuple[float, float] | None:
+    """An ISO 8601 timestamp as (POSIX seconds, resolution in seconds), or None."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    clock_part = text.split("T", 1)[-1]
+    digits = len(clock_part.split(".", 1)[1].rstrip("Z").split("+")[0]) if "." in clock_part else 0
+    return moment.timestamp(), 10.0**-digits
 
 
 def _result(
@@ -89,17 +240,6 @@ def _result(
         polls=polls,
         poll_after_seconds=None if done else round(suggested, 1),
     )
-
-
-def _eta(samples: list[tuple[float, int]]) -> float | None:
-    """Seconds to 100%, from the progress rate between the first and last samples."""
-    if len(samples) < 2:
-        return None
-    (t0, p0), (t1, p1) = samples[0], samples[-1]
-    if p1 <= p0 or t1 <= t0:
-        return None
-    rate = (p1 - p0) / (t1 - t0)
-    return (100 - p1) / rate
 
 
 async def _report(progress: ProgressCallback | None, job: JobStatus) -> None:
