@@ -43,6 +43,7 @@ from pydantic import BaseModel
 from kp_tools.catalog import CONTENT_TYPES, TYPE_ARGUMENT
 from kp_tools.mcp.keys import header_api_key
 from kp_tools.models import Catalog, ContentType, CreationPage
+from kp_tools.redaction import redact
 
 if TYPE_CHECKING:
     from kp_tools.mcp.prompts import PromptHandlers
@@ -205,13 +206,14 @@ class CompletionHandlers:
         target = (await self.targets(ctx)).get((kind, name))
         if target is None:
             what = "prompt" if kind == PROMPT else "resource template"
-            raise MCPError(code=INVALID_PARAMS, message=f"Unknown {what}: {name}")
+            # Redacted: a reference is the caller's text, and could be a pasted key.
+            raise MCPError(code=INVALID_PARAMS, message=redact(f"Unknown {what}: {name}"))
         argument = params.argument.name
         if argument not in target.arguments:
             declared = ", ".join(sorted(target.arguments)) or "none"
             raise MCPError(
                 code=INVALID_PARAMS,
-                message=f"{name} has no argument {argument!r} (its arguments: {declared})",
+                message=redact(f"{name} has no argument {argument!r} (its arguments: {declared})"),
             )
         completer = self.completers.get(argument)
         if completer is None:
