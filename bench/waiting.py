@@ -206,8 +206,11 @@ def run(settings: Settings) -> Section:
         f"{statistics.fmean(totals[f'{interval}:delay']):.2f} s late"
         for interval in INTERVALS
     )
+    remembered = sum(totals["remembered:requests"])
     section.notes.append(
         f"All lengths together: the bounded wait sends {bounded_requests:.0f} requests and "
-        f"notices the end {bounded_delay:.2f} s late on average; fixed polling {polling}."
+        f"notices the end {bounded_delay:.2f} s late on average ({remembered:.0f} requests, "
+        f"{statistics.fmean(totals['remembered:delay']):.2f} s late, with memory between "
+        f"calls); fixed polling {polling}."
     )
     return section
