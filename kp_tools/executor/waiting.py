@@ -7,8 +7,8 @@ and ``updated_at``, from the share done in the time the server says has passed. 
 account for the rounding of the percent and of the timestamps. Once that window is narrow (a
 share of the job's length, :attr:`WaitPolicy.notice_share`), the next poll is aimed at its end,
 so it finds the job done and notices the end at most that late; while it is wide, the next poll
-goes to its start (the job cannot be done earlier) and the answer there narrows it. Before any
-rate is known, intervals grow geometrically.
+goes just past its start (by that share: a job ending that early is still noticed in time), and
+the answer there narrows it. Before any rate is known, intervals grow geometrically.
 
 When the job will not end before the wait does, the wait sleeps to its end and asks once there,
 so the answer is fresh. An agent then calls again at once (the tool tells it to); given a
@@ -167,7 +167,9 @@ async def wait_for_job(
         else:
             earliest, latest, length = window
             aimed_at_end = latest - earliest <= policy.notice_share * length
-            target = latest if aimed_at_end else earliest
+            target = (
+                latest if aimed_at_end else min(earliest + policy.notice_share * length, latest)
+            )
         target = min(max(target, now + floor), now + policy.max_interval, deadline)
         await sleep(max(target - now, 0.0))
         try:
