@@ -1,0 +1,117 @@
+"""The bounded wait aims its polls at the window the job can end in, and remembers it per caller."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import UTC, datetime
+
+from kp_tools.executor.waiting import WaitPolicy, wait_for_job
+from kp_tools.models import JobStatus
+
+EPOCH = 1_800_000_000.0
+
+
+class LinearJob:
+    """A job that moves at a steady rate on a fake clock, answering like the API does."""
+
+    def __init__(self, seconds: float, *, timestamps: bool = False) -> None:
+        self.seconds = seconds
+        self.timestamps = timestamps
+        self.now = 0.0
+        self.asked_at: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    async def fetch(self) -> JobStatus:
+        self.asked_at.append(self.now)
+        share = min(self.now / self.seconds, 1.0)
+        stamps = {}
+        if self.timestamps:
+            stamps = {"created_at": _iso(0.0), "updated_at": _iso(self.now)}
+        return JobStatus(
+            job_id=7,
+            status="succeeded" if share >= 1 else "processing",
+            progress=int(share * 100),
+            **stamps,
+        )
+
+    async def wait(self, seconds: float, memory_key: Hashable | None = None) -> bool:
+        result = await wait_for_job(
+            self.fetch,
+            seconds,
+            policy=WaitPolicy(),
+            clock=self.clock,
+            sleep=self.sleep,
+            memory_key=memory_key,
+        )
+        return result.done
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(EPOCH + seconds, UTC).isoformat(timespec="milliseconds")
+
+
+async def test_a_job_that_reports_its_timestamps_is_found_done_by_the_second_request() -> None:
+    job = LinearJob(20.0, timestamps=True)
+    job.now = 5.0  # a quarter done: the share and the server's elapsed time give the end
+
+    assert await job.wait(30)
+
+    assert len(job.asked_at) == 2
+    assert 20.0 <= job.asked_at[-1] <= 20.0 * 1.1  # noticed within a tenth of the job
+
+
+async def test_the_end_is_noticed_within_a_tenth_of_the_job_from_progress_alone() -> None:
+    job = LinearJob(12.0)
+
+    assert await job.wait(30)
+
+    assert job.asked_at[-1] >= 12.0
+    assert job.asked_at[-1] - 12.0 <= 1.2
+    assert len(job.asked_at) <= 4
+
+
+async def test_a_wait_that_ends_before_the_job_asks_once_more_at_its_end() -> None:
+    job = LinearJob(60.0, timestamps=True)
+    job.now = 10.0
+
+    assert not await job.wait(15)
+
+    assert job.asked_at == [10.0, 25.0]  # no polls in between: the end cannot fall there
+
+
+async def test_the_next_wait_on_the_same_job_by_the_same_caller_does_not_ask_first() -> None:
+    job = LinearJob(60.0, timestamps=True)
+    job.now = 10.0
+    assert not await job.wait(15, memory_key=("caller", "7"))
+    asked = len(job.asked_at)
+
+    assert not await job.wait(15, memory_key=("caller", "7"))
+
+    assert job.asked_at[asked:] == [40.0]  # only the fresh answer at the end of the wait
+
+
+async def test_another_caller_on_the_same_job_asks_first() -> None:
+    job = LinearJob(60.0, timestamps=True)
+    job.now = 10.0
+    assert not await job.wait(15, memory_key=("caller", "7"))
+    asked = len(job.asked_at)
+
+    assert not await job.wait(15, memory_key=("someone else", "7"))
+
+    assert job.asked_at[asked] == 25.0  # at once: nothing of the first caller's is reused
+
+
+async def test_without_a_memory_key_every_wait_starts_with_a_request() -> None:
+    job = LinearJob(60.0, timestamps=True)
+    job.now = 10.0
+    assert not await job.wait(15)
+    asked = len(job.asked_at)
+
+    assert not await job.wait(15)
+
+    assert job.asked_at[asked] == 25.0
