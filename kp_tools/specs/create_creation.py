@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import Field
@@ -10,6 +11,7 @@ from kp_tools.catalog_rules import MAX_TEXT, check_creation
 from kp_tools.errors import FieldProblem, InvalidArgumentsError
 from kp_tools.models import Catalog, CreationCreated
 from kp_tools.specs.base import Effect, PaidRequest, ToolArguments, ToolContext, ToolSpec
+from kp_tools.specs.get_job_status import MAX_WAIT_SECONDS, wait_hint
 
 if TYPE_CHECKING:
     from kp_tools.client import KPainterClient
@@ -123,11 +125,11 @@ def _summary(body: dict[str, Any]) -> str:
     return f'a {body.get("type")}{size} about "{prompt}"'
 
 
-def _next_step(started: CreationStarted) -> str:
+def _next_step(started: CreationStarted, wait_limit: int = MAX_WAIT_SECONDS) -> str:
     step = (
         f"Generation started (job_id={started.job_id}, creation_id={started.creation_id}). "
-        f"Call kp_get_job_status with job_id={started.job_id} and wait_seconds=30 until it is "
-        "done, then kp_get_creation."
+        f"Call kp_get_job_status with job_id={started.job_id} and {wait_hint(wait_limit)} until "
+        "it is done, then kp_get_creation."
     )
     if started.deduplicated:
         step = (
@@ -155,4 +157,10 @@ SPEC = ToolSpec(
     next_step=_next_step,
     idempotent=False,
     check_unknown_outcome=("Call kp_list_creations to see whether it started before trying again."),
+    with_wait_limit=lambda limit: _with_wait_limit(limit),
 )
+
+
+def _with_wait_limit(limit: int) -> ToolSpec[Any, Any]:
+    """The hint names a wait the server will do (``kp-mcp --max-wait-seconds``)."""
+    return replace(SPEC, next_step=lambda started: _next_step(started, limit))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import Field, model_validator
 
@@ -11,6 +12,7 @@ from kp_tools.catalog_rules import MAX_TEXT, check_scene_edit
 from kp_tools.errors import EditNotSupportedError, InvalidArgumentsError
 from kp_tools.models import EditAccepted
 from kp_tools.specs.base import Effect, PaidRequest, ToolArguments, ToolContext, ToolSpec
+from kp_tools.specs.get_job_status import MAX_WAIT_SECONDS, wait_hint
 
 if TYPE_CHECKING:
     from kp_tools.client import KPainterClient
@@ -76,6 +78,13 @@ async def _send(
     return await client.edit_scene(key, request.target["creation_id"], request.body)
 
 
+def _next_step(edit: SceneEditStarted, wait_limit: int) -> str:
+    return (
+        f"Edit started (job_id={edit.job_id}). Call kp_get_job_status with job_id={edit.job_id} "
+        f"and {wait_hint(wait_limit)}, then kp_get_creation to see the new scene."
+    )
+
+
 SPEC = ToolSpec(
     name="kp_edit_scene",
     title="Edit one scene",
@@ -89,13 +98,16 @@ SPEC = ToolSpec(
     output_model=SceneEditStarted,
     effect=Effect.EDIT,
     run=_run,
-    next_step=lambda edit: (
-        f"Edit started (job_id={edit.job_id}). Call kp_get_job_status with job_id={edit.job_id} "
-        "and wait_seconds=30, then kp_get_creation to see the new scene."
-    ),
+    next_step=lambda edit: _next_step(edit, MAX_WAIT_SECONDS),
+    with_wait_limit=lambda limit: _with_wait_limit(limit),
     idempotent=False,
     check_unknown_outcome=(
         "Call kp_get_creation for this creation to see whether the scene changed (its revision "
         "or status) before trying again; kp_list_creations does not show edits."
     ),
 )
+
+
+def _with_wait_limit(limit: int) -> ToolSpec[Any, Any]:
+    """The hint names a wait the server will do (``kp-mcp --max-wait-seconds``)."""
+    return replace(SPEC, next_step=lambda edit: _next_step(edit, limit))

@@ -16,6 +16,11 @@ SUGGESTED_WAIT_SECONDS = 30
 """The wait the hints suggest: long enough for most jobs, well inside a 60 s host timeout."""
 
 
+def wait_hint(limit: int = MAX_WAIT_SECONDS) -> str:
+    """The ``wait_seconds`` a next-step hint suggests for this tool under a wait limit."""
+    return f"wait_seconds={min(SUGGESTED_WAIT_SECONDS, limit)}"
+
+
 def _wait_field(limit: int) -> Any:
     # Validation always accepts up to MAX_WAIT_SECONDS (a longer wait is cut to the server's
     # limit by the executor, not refused); the schema shows the model the limit.

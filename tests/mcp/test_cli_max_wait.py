@@ -58,6 +58,7 @@ async def test_a_capped_stdio_server_waits_no_longer_and_says_so(
     # timeout allows), and the hint asks only for what it will do.
     assert job["result"]["waited_seconds"] < 5
     assert "wait_seconds=2," in job["next_step"]
+    assert "and wait_seconds=2 until" in started["next_step"]  # the create's hint follows too
 
 
 async def test_a_cap_of_zero_turns_the_wait_into_plain_polling() -> None:
