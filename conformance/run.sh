@@ -51,11 +51,14 @@ trap stop_server EXIT
 
 start_server() { # $1: log file; sets PORT and SERVER_PID
   PORT=$("$VENV_BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  # A clean environment for the server: no KPainter settings from the caller's shell.
-  env -u KGP_API_KEY -u KGP_BASE_URL -u PARTNER_MCP_DEFAULT_API_KEY -u PARTNER_MCP_ALLOWED_ORIGINS \
-    -u KP_STATE_URL -u KP_MCP_MAX_WAIT_SECONDS \
-    "$VENV_BIN/kp-mcp" --transport http --sandbox --host 127.0.0.1 --port "$PORT" \
-    --job-seconds 0 2>"$1" &
+  # A clean environment for the server: no KPainter settings (keys, budgets, state store,
+  # allowed origins, a wait cap) from the caller's shell.
+  local unset=()
+  for name in $(compgen -e); do
+    case "$name" in KGP_* | PARTNER_MCP_* | KP_*) unset+=(-u "$name") ;; esac
+  done
+  env "${unset[@]}" "$VENV_BIN/kp-mcp" --transport http --sandbox --host 127.0.0.1 \
+    --port "$PORT" --job-seconds 0 2>"$1" &
   SERVER_PID=$!
   for _ in $(seq 100); do
     if "$VENV_BIN/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=0.5)' \
