@@ -62,10 +62,18 @@ class Effect(StrEnum):
         return self is not Effect.READ
 
 
+def _without_class_docstring(schema: dict[str, Any]) -> None:
+    """The model reads the tool's description from its spec, never an arguments class docstring
+    (which would differ between renderings: LangChain and LlamaIndex drop it, MCP would not)."""
+    schema.pop("description", None)
+
+
 class ToolArguments(BaseModel):
     """Base of every input model: unknown fields are refused, so a typo is never ignored."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra=_without_class_docstring
+    )
 
 
 class NoArguments(ToolArguments):
