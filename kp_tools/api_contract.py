@@ -17,7 +17,11 @@ from typing import Final, Literal, get_args
 __all__ = [
     "API_KEY_PAGE",
     "API_PREFIX",
-    "CREATION_STATUSES",
+    "CREATION_FAILED",
+    "CREATION_IN_PROGRESS",
+    "CREATION_PROCESSING",
+    "CREATION_QUEUED",
+    "CREATION_READY",
     "CREDITS_PAGE",
     "DEFAULT_BASE_URL",
     "EDIT_ACTIONS",
@@ -26,13 +30,13 @@ __all__ = [
     "JOB_FAILED",
     "JOB_PROCESSING",
     "JOB_QUEUED",
-    "JOB_STATUSES",
     "JOB_SUCCEEDED",
     "JOB_TERMINAL",
     "KEY_HEADER",
     "LEGACY_TYPE_ALIASES",
     "MAIN_SITE",
     "PATHS",
+    "CreationStatus",
     "EditAction",
 ]
 
@@ -76,12 +80,20 @@ JOB_SUCCEEDED: Final = "succeeded"
 """A job that finished: the creation is ready to read."""
 JOB_FAILED: Final = "failed"
 """A job that ended in failure (reported as ``job_failed``)."""
-JOB_STATUSES: Final = (JOB_QUEUED, JOB_PROCESSING, JOB_SUCCEEDED, JOB_FAILED)
-"""Every job status, in the order a job goes through them."""
 JOB_TERMINAL: Final = frozenset({JOB_SUCCEEDED, JOB_FAILED})
 """The statuses after which a job never changes again: waiting stops there."""
-CREATION_STATUSES: Final = ("queued", "processing", "ready", "failed", "invalid")
+CreationStatus = Literal["queued", "processing", "ready", "failed", "invalid"]
 """Every creation status (chosen, like the job statuses)."""
+CREATION_QUEUED: Final = "queued"
+"""A creation whose job has not started."""
+CREATION_PROCESSING: Final = "processing"
+"""A creation being generated."""
+CREATION_READY: Final = "ready"
+"""A creation that can be read, shown and (where its type allows) edited."""
+CREATION_FAILED: Final = "failed"
+"""A creation whose job failed."""
+CREATION_IN_PROGRESS: Final = frozenset({CREATION_QUEUED, CREATION_PROCESSING})
+"""The statuses of a creation that is still being made."""
 
 EditAction = Literal["update_scene_narration", "regenerate_scene"]
 """A scene-edit action (Jul 2026 plugin; Generation A's own list is not published)."""

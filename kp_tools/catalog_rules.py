@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from kp_tools.api_contract import EDIT_ACTIONS
+from kp_tools.api_contract import CREATION_READY, EDIT_ACTIONS
 from kp_tools.errors import FieldProblem, InvalidArgumentsError
 from kp_tools.models import Catalog, ContentType, CreationDetail, ImageModel
 
@@ -212,7 +212,7 @@ def check_scene_edit(
             f"{detail.type} creations cannot be edited scene by scene; create a new one with a "
             "changed prompt instead."
         )
-    elif detail.status != "ready":
+    elif detail.status != CREATION_READY:
         checked.unsupported = (
             f"creation {detail.creation_id} is {detail.status}; scenes can be edited once it is "
             "ready (poll kp_get_job_status)."

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from kp_tools.api_contract import CREATION_FAILED, CREATION_READY
 from kp_tools.cli.options import ApiKeyOption, JsonOption, SandboxOption
 from kp_tools.cli.render import failed, plain
 from kp_tools.cli.session import Options, Session, run_command
@@ -60,7 +61,7 @@ def list_creations(
             table.add_column(column, overflow="fold")
         for item in items:
             status_text = str(item.get("status"))
-            colour = {"ready": "green", "failed": "red"}.get(status_text, "yellow")
+            colour = {CREATION_READY: "green", CREATION_FAILED: "red"}.get(status_text, "yellow")
             table.add_row(
                 plain(item.get("creation_id")),
                 plain(item.get("type")),

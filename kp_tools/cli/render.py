@@ -15,6 +15,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from kp_tools.api_contract import CREATION_FAILED, CREATION_READY, JOB_SUCCEEDED
 from kp_tools.cli.session import Session
 from kp_tools.outcome import Outcome
 
@@ -162,5 +163,8 @@ def show_creation(console: Console, detail: Mapping[str, Any]) -> None:
 
 
 def _status(status: str) -> str:
-    colour = {"ready": "green", "failed": "red", "succeeded": "green"}.get(status, "yellow")
+    # A job's and a creation's statuses, both shown here: done is green, failed red.
+    colour = {CREATION_READY: "green", JOB_SUCCEEDED: "green", CREATION_FAILED: "red"}.get(
+        status, "yellow"
+    )
     return f"[{colour}]{escape(status)}[/{colour}]"

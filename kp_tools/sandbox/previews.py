@@ -25,6 +25,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from kp_tools.api_contract import CREATION_READY
+
 if TYPE_CHECKING:
     from kp_tools.sandbox.world import Creation, World
 
@@ -433,7 +435,7 @@ def media_routes(world: World) -> list[Route]:
     def ready_creation(request: Request) -> Creation | None:
         raw = request.path_params["creation_id"]
         found = world.creations.get(int(raw)) if raw.isdigit() else None
-        return found if found is not None and found.status == "ready" else None
+        return found if found is not None and found.status == CREATION_READY else None
 
     def svg(content: str) -> Response:
         return Response(content, media_type="image/svg+xml")

@@ -17,6 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kp_tools.api_contract import (
+    CREATION_FAILED,
+    CREATION_PROCESSING,
+    CREATION_QUEUED,
+    CREATION_READY,
     EDIT_ACTIONS,
     JOB_FAILED,
     JOB_PROCESSING,
@@ -91,7 +95,7 @@ class Creation:
     title: str
     created_at: str
     updated_at: str
-    status: str = "queued"
+    status: str = CREATION_QUEUED
     options: dict[str, Any] = field(default_factory=dict)
     scenes: list[dict[str, Any]] = field(default_factory=list)
     editable_actions: list[str] = field(default_factory=list)
@@ -401,7 +405,7 @@ class World:
         )
         self.jobs[job.job_id] = job
         if kind == "create":
-            creation.status = "processing"
+            creation.status = CREATION_PROCESSING
         self._settle()
         return job
 
@@ -424,7 +428,7 @@ class World:
                 job.settled = True
                 creation = self.creations[job.creation_id]
                 if job.kind == "create":
-                    creation.status = "failed" if job.fails else "ready"
+                    creation.status = CREATION_FAILED if job.fails else CREATION_READY
                     if not job.fails:
                         creation.scenes = _scenes(creation, self.catalog)
                 elif not job.fails and job.edit is not None:
@@ -433,7 +437,7 @@ class World:
 
     def _detail(self, creation: Creation, origin: str) -> dict[str, Any]:
         media = f"{origin}/media/creations/{creation.creation_id}"
-        ready = creation.status == "ready"
+        ready = creation.status == CREATION_READY
         main_ext = {"image": "svg", "slide_deck": "svg", "interactive_lesson": "html"}.get(
             creation.type, "svg"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from kp_tools.api_contract import CREATION_IN_PROGRESS, CREATION_READY
 from kp_tools.models import CreationDetail
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
 from kp_tools.specs.views import CREATION_VIEW, ResourceView
@@ -18,7 +19,7 @@ async def _run(ctx: ToolContext, args: GetCreationArguments) -> CreationDetail:
 
 
 def _next_step(detail: CreationDetail) -> str:
-    if detail.status == "ready":
+    if detail.status == CREATION_READY:
         step = "Give the user main_url (and artifacts if useful); use only URLs from this detail."
         if detail.editable_actions and detail.scenes:
             step += (
@@ -26,7 +27,7 @@ def _next_step(detail: CreationDetail) -> str:
                 f"{', '.join(detail.editable_actions)}."
             )
         return step
-    if detail.status in ("queued", "processing"):
+    if detail.status in CREATION_IN_PROGRESS:
         return "Still generating: poll kp_get_job_status with its job_id, then read this again."
     return "This creation did not finish; tell the user and offer to create it again."
 

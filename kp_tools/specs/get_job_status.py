@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field, create_model
 
+from kp_tools.api_contract import JOB_SUCCEEDED
 from kp_tools.errors import JobFailedError
 from kp_tools.models import JobStatus
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
@@ -57,7 +58,7 @@ async def _run(ctx: ToolContext, args: GetJobStatusArguments) -> JobProgress:
         waited_seconds=round(waited.waited_seconds, 2),
         poll_after_seconds=waited.poll_after_seconds,
     )
-    if waited.done and progress.status != "succeeded":
+    if waited.done and progress.status != JOB_SUCCEEDED:
         reason = progress.error if isinstance(progress.error, str) else None
         raise JobFailedError(
             f"Job {progress.job_id} failed" + (f": {reason}" if reason else "."), data=progress

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
+from kp_tools.api_contract import CreationStatus
 from kp_tools.catalog_rules import require_content_type
 from kp_tools.models import CreationPage
 from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
@@ -15,9 +14,7 @@ class ListCreationsArguments(ToolArguments):
     page: int = Field(1, ge=1, description="Page number, from 1.")
     page_size: int = Field(10, ge=1, le=100, description="Creations per page, 1 to 100.")
     type: str | None = Field(None, description="Only creations of this content type.")
-    status: Literal["queued", "processing", "ready", "failed", "invalid"] | None = Field(
-        None, description="Only creations in this state."
-    )
+    status: CreationStatus | None = Field(None, description="Only creations in this state.")
     query: str | None = Field(None, max_length=200, description="Words to search titles for.")
 
 
