@@ -181,6 +181,15 @@ class Executor:
         return budget
 
     def resolve_key(self, api_key: str | ApiKey | None = None) -> ApiKey | None:
+        """The key a call with ``api_key`` would use, so a rendering can check before it runs.
+
+        The order is the call's own key, this executor's key, then ``PARTNER_MCP_DEFAULT_API_KEY``
+        and ``KGP_API_KEY`` from ``env`` as it is now (not at construction); blank is missing.
+
+        Returns:
+            The key, or None when none is configured anywhere (the call would get
+            ``missing_api_key``).
+        """
         env = os.environ if self._env is None else self._env
         return resolve_api_key(api_key, self._default_key, env=env)
 
@@ -287,6 +296,7 @@ class Executor:
         )
 
     async def aclose(self) -> None:
+        """Release the HTTP connections and the state store's (a Redis pool) when done."""
         await self.client.aclose()
         await self.store.aclose()
 

@@ -47,6 +47,14 @@ _REMEMBERED_JOBS = 1024
 
 @dataclass(frozen=True, slots=True)
 class WaitPolicy:
+    """How a job wait paces its polls: the defaults are for real jobs, tests pass faster ones.
+
+    ``backoff`` grows the interval while no progress rate
+    is known yet; ``min_interval`` is the shortest sleep between polls, and grows by ``backoff``
+    each time a poll aimed at the end finds the job still running (it is not moving as its
+    progress said).
+    """
+
     first_interval: float = 1.0
     """The first sleep, before two answers show how fast the job moves."""
     backoff: float = 1.6
