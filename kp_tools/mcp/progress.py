@@ -23,7 +23,6 @@ class ProgressRelay:
     def __init__(self, ctx: ServerRequestContext[Any, Any]) -> None:
         self._ctx = ctx
         self._last: float | None = None
-        self.sent = 0
 
     async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
         if self._last is not None and progress <= self._last:
@@ -33,5 +32,3 @@ class ProgressRelay:
             await self._ctx.session.report_progress(progress, total, message)
         except Exception:
             logger.debug("progress notification not delivered", exc_info=True)
-            return
-        self.sent += 1

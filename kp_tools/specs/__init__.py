@@ -37,7 +37,6 @@ __all__ = [
     "ToolContext",
     "ToolSpec",
     "WaitResult",
-    "get_spec",
     "with_wait_limit",
 ]
 
@@ -59,11 +58,6 @@ SPECS: Mapping[str, AnySpec] = MappingProxyType(
     }
 )
 """Every tool, by name, in the order of the documented workflow."""
-
-
-def get_spec(name: str) -> AnySpec | None:
-    """The spec called ``name``, or ``None`` when no tool has that name."""
-    return SPECS.get(name)
 
 
 def with_wait_limit(specs: Mapping[str, AnySpec], seconds: float | None) -> Mapping[str, AnySpec]:

@@ -199,6 +199,3 @@ class ToolSpec(Generic[In, Out]):
 
     def input_schema(self) -> dict[str, Any]:
         return self.input_model.model_json_schema()
-
-    def output_schema(self) -> dict[str, Any]:
-        return self.output_model.model_json_schema()
