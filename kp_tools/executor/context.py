@@ -24,7 +24,7 @@ from kp_tools.spending.consent import Approver
 
 if TYPE_CHECKING:
     from kp_tools.client import KPainterClient
-    from kp_tools.executor.executor import Executor
+    from kp_tools.executor.services import ExecutorServices
 
 __all__ = ["CallContext", "ReadOnlyClient"]
 
@@ -72,7 +72,7 @@ class CallContext:
 
     def __init__(
         self,
-        executor: Executor,
+        executor: ExecutorServices,
         spec: ToolSpec[Any, Any],
         key: ApiKey | None,
         progress: ProgressCallback | None,

@@ -38,7 +38,7 @@ from kp_tools.spending.consent import Approver, SpendRequest, ask
 from kp_tools.state import Claim, ClaimStatus, Verification
 
 if TYPE_CHECKING:
-    from kp_tools.executor.executor import Executor
+    from kp_tools.executor.services import ExecutorServices
 
 __all__ = ["SpendSuspended", "pay", "request_fingerprint"]
 
@@ -62,7 +62,7 @@ class SpendSuspended(BaseException):
 
 
 async def pay(
-    executor: Executor,
+    executor: ExecutorServices,
     spec: ToolSpec[Any, Any],
     key: ApiKey,
     request: PaidRequest[M],
@@ -76,7 +76,11 @@ class _Payment(Generic[M]):
     """One paid request on its way through the rules, with what it holds at each step."""
 
     def __init__(
-        self, executor: Executor, spec: ToolSpec[Any, Any], key: ApiKey, request: PaidRequest[M]
+        self,
+        executor: ExecutorServices,
+        spec: ToolSpec[Any, Any],
+        key: ApiKey,
+        request: PaidRequest[M],
     ) -> None:
         self.executor = executor
         self.store = executor.store
