@@ -59,12 +59,16 @@ class Effect(StrEnum):
 
     @property
     def spends_credits(self) -> bool:
+        """Whether a call may cost credits: only those meet halts, the dedupe and budgets."""
         return self is not Effect.READ
 
 
 def _without_class_docstring(schema: dict[str, Any]) -> None:
-    """The model reads the tool's description from its spec, never an arguments class docstring
-    (which would differ between renderings: LangChain and LlamaIndex drop it, MCP would not)."""
+    """Drop the arguments class docstring from an input schema.
+
+    The model reads the tool's description from its spec, never an arguments class docstring
+    (which would differ between renderings: LangChain and LlamaIndex drop it, MCP would not).
+    """
     schema.pop("description", None)
 
 
@@ -82,6 +86,13 @@ class NoArguments(ToolArguments):
 
 @dataclass(frozen=True, slots=True)
 class WaitResult:
+    """How a bounded wait on a job ended, for the spec to turn into what the model reads.
+
+    ``done`` means the job succeeded or failed; ``timed_out`` that the wait ran out first (never
+    for a call that asked not to wait). ``poll_after_seconds`` is when to ask again (``None``
+    once done), and ``polls`` is how many requests the wait made.
+    """
+
     job: JobStatus
     done: bool
     timed_out: bool
@@ -93,19 +104,31 @@ class WaitResult:
 class ReadClient(Protocol):
     """The KPainter endpoints a spec may call itself: every read, and nothing that spends."""
 
-    async def health(self) -> Health: ...
+    async def health(self) -> Health:
+        """Whether the API answers; the only endpoint that needs no key."""
+        ...
 
-    async def me(self, key: ApiKey) -> Me: ...
+    async def me(self, key: ApiKey) -> Me:
+        """The account behind ``key``: whether it may create, and its credits."""
+        ...
 
-    async def catalog(self, key: ApiKey) -> Catalog: ...
+    async def catalog(self, key: ApiKey) -> Catalog:
+        """The catalog, uncached; a spec wants :meth:`ToolContext.catalog` (cached per key)."""
+        ...
 
     async def list_creations(
         self, key: ApiKey, params: Mapping[str, str | int] | None = None
-    ) -> CreationPage: ...
+    ) -> CreationPage:
+        """One page of the key's creations; ``params`` are the query (page, filters)."""
+        ...
 
-    async def get_creation(self, key: ApiKey, creation_id: ResourceId) -> CreationDetail: ...
+    async def get_creation(self, key: ApiKey, creation_id: ResourceId) -> CreationDetail:
+        """One creation with its artifacts and scenes."""
+        ...
 
-    async def get_job(self, key: ApiKey, job_id: ResourceId) -> JobStatus: ...
+    async def get_job(self, key: ApiKey, job_id: ResourceId) -> JobStatus:
+        """A job's status now; to wait for it, a spec uses :meth:`ToolContext.wait_for_job`."""
+        ...
 
 
 SendPaid = Callable[["KPainterClient", "ApiKey", "PaidRequest[Any]"], Awaitable[M]]
@@ -148,9 +171,17 @@ class ToolContext(Protocol):
         ...
 
     @property
-    def key(self) -> ApiKey: ...
+    def key(self) -> ApiKey:
+        """The call's key, for :attr:`client`; a spec with ``needs_key=False`` has none."""
+        ...
 
-    async def catalog(self, *, refresh: bool = False) -> Catalog: ...
+    async def catalog(self, *, refresh: bool = False) -> Catalog:
+        """The key's catalog, cached in the state store so a create does not fetch it each time.
+
+        ``refresh=True`` fetches it again and caches that (``kp_get_catalog`` does, so what the
+        model reads is current).
+        """
+        ...
 
     async def spend(self, request: PaidRequest[M]) -> tuple[M, bool]:
         """Have the executor send ``request`` under its rules; returns (result, deduplicated).
@@ -161,11 +192,27 @@ class ToolContext(Protocol):
         """
         ...
 
-    async def wait_for_job(self, job_id: int | str, wait_seconds: float) -> WaitResult: ...
+    async def wait_for_job(self, job_id: int | str, wait_seconds: float) -> WaitResult:
+        """Wait up to ``wait_seconds`` for the job to end, polling as rarely as that allows.
+
+        The executor cuts the wait to its ``max_wait_seconds`` and reports progress to the call's
+        progress callback; a job still running at the end comes back with ``done=False``.
+        """
+        ...
 
 
 @dataclass(frozen=True, slots=True)
 class ToolSpec(Generic[In, Out]):
+    """One tool as data: the only place that knows it, read by the executor and every rendering.
+
+    ``description`` and the input model's field descriptions are what the model reads, the same
+    in every rendering. ``run`` maps a validated input onto the API through a
+    :class:`ToolContext`; ``next_step`` turns a result into the hint the model gets with it.
+    ``needs_key=False`` skips key resolution (``kp_health``); ``verifies_key`` marks the call
+    whose success opens the ``kp_me`` gate; ``idempotent`` is what MCP hosts are told about
+    repeating a call.
+    """
+
     name: str
     title: str
     description: str
@@ -190,6 +237,7 @@ class ToolSpec(Generic[In, Out]):
 
     @property
     def read_only(self) -> bool:
+        """A read costs nothing and may run for a host without the model (MCP resources)."""
         return self.effect is Effect.READ
 
     @property
@@ -198,4 +246,5 @@ class ToolSpec(Generic[In, Out]):
         return self.effect is Effect.EDIT
 
     def input_schema(self) -> dict[str, Any]:
+        """The arguments' JSON schema, as every rendering shows it (MCP adds ``api_key``)."""
         return self.input_model.model_json_schema()

@@ -29,6 +29,12 @@ _ARGUMENT_NAMES = {
 
 
 class CreateCreationArguments(ToolArguments):
+    """What the model may ask for, checked against the key's catalog before anything is sent.
+
+    The names are the tool's, not the request body's: ``quality`` and ``image_model`` become
+    ``output_quality`` or ``image_generation`` by content type (:func:`request_body`).
+    """
+
     type: str = Field(
         description="Content type: explainer_video (polished narrated video, takes "
         "duration_seconds), slides_video (slide-by-slide video, takes scene_count), "
@@ -61,7 +67,7 @@ class CreateCreationArguments(ToolArguments):
     )
 
 
-class CreationStarted(CreationCreated):
+class CreationStarted(CreationCreated):  # noqa: D101 - a docstring here would enter the tool's MCP outputSchema
     deduplicated: bool = Field(
         False, description="True when an identical request moments ago already started this job."
     )

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 
 class EditSceneArguments(ToolArguments):
+    """One scene edit; ``narration_text`` goes only with ``update_scene_narration``.
+
+    A mismatch is refused here, before the creation is read, so it never reaches a paid request.
+    """
+
     creation_id: int = Field(ge=1, description="The creation to edit (from kp_get_creation).")
     scene_id: str = Field(min_length=1, description="A scene_id from the creation's scenes.")
     action: EditAction = Field(
@@ -43,7 +48,7 @@ class EditSceneArguments(ToolArguments):
         return self
 
 
-class SceneEditStarted(EditAccepted):
+class SceneEditStarted(EditAccepted):  # noqa: D101 - a docstring here would enter the tool's MCP outputSchema
     deduplicated: bool = Field(
         False, description="True when an identical edit moments ago already started this job."
     )

@@ -12,6 +12,8 @@ from kp_tools.specs.views import ResourceView
 
 
 class GetCatalogArguments(ToolArguments):
+    """An optional content type, so the model can read one type's options instead of all."""
+
     type: str | None = Field(
         None,
         description="Only this content type (and the voices and styles it can use). "

@@ -11,6 +11,8 @@ from kp_tools.specs.views import CREATION_VIEW, ResourceView
 
 
 class GetCreationArguments(ToolArguments):
+    """The creation to read, by the id a create returned."""
+
     creation_id: int = Field(ge=1, description="The creation_id returned by kp_create_creation.")
 
 

@@ -36,11 +36,13 @@ def _wait_field(limit: int) -> Any:
 
 
 class GetJobStatusArguments(ToolArguments):
+    """A job and how long to wait for it; a server with a lower limit shows a smaller maximum."""
+
     job_id: int = Field(ge=1, description="The job_id from kp_create_creation or kp_edit_scene.")
     wait_seconds: int = _wait_field(MAX_WAIT_SECONDS)
 
 
-class JobProgress(JobStatus):
+class JobProgress(JobStatus):  # noqa: D101 - a docstring here would enter the tool's MCP outputSchema
     done: bool = Field(description="True once the job succeeded or failed.")
     timed_out: bool = Field(False, description="True when the wait ended before the job did.")
     waited_seconds: float = 0.0

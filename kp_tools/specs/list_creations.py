@@ -11,6 +11,8 @@ from kp_tools.specs.base import Effect, ToolArguments, ToolContext, ToolSpec
 
 
 class ListCreationsArguments(ToolArguments):
+    """Paging and filters; a content type is checked against the catalog (legacy names too)."""
+
     page: int = Field(1, ge=1, description="Page number, from 1.")
     page_size: int = Field(10, ge=1, le=100, description="Creations per page, 1 to 100.")
     type: str | None = Field(None, description="Only creations of this content type.")
