@@ -44,8 +44,11 @@ def in_resumable_graph(config: RunnableConfig | Mapping[str, Any] | None) -> boo
 def approver_for(
     config: RunnableConfig | Mapping[str, Any] | None, fallback: Approver | None
 ) -> Approver | None:
-    """The approver for one tool call: a LangGraph interrupt in a resumable graph, else
-    ``fallback`` (the toolkit's callback, or None)."""
+    """The approver for one tool call: a LangGraph interrupt in a resumable graph, else fallback.
+
+    ``fallback`` is the toolkit's callback, or None: then the executor's own approver is asked,
+    and without one a request that needs consent is refused (``confirmation_unavailable``).
+    """
     if not in_resumable_graph(config):
         return fallback
     # interrupt() reads the running task from context variables; the sync tool path runs the

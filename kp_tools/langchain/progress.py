@@ -30,6 +30,8 @@ def _event(tool: str, progress: float, total: float | None, message: str | None)
 def async_progress(
     tool: str, run_manager: AsyncCallbackManagerForToolRun | None
 ) -> ProgressCallback:
+    """The executor's progress callback for an async tool run; without a run manager, a no-op."""
+
     async def report(progress: float, total: float | None, message: str | None) -> None:
         if run_manager is not None:
             await run_manager.get_child().on_custom_event(
@@ -40,6 +42,8 @@ def async_progress(
 
 
 def sync_progress(tool: str, run_manager: CallbackManagerForToolRun | None) -> ProgressCallback:
+    """The same for a sync tool run, so sync callback handlers see the events too."""
+
     # Runs on the executor's private loop thread; sync handlers are called from there.
     async def report(progress: float, total: float | None, message: str | None) -> None:
         if run_manager is not None:

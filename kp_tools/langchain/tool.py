@@ -83,6 +83,11 @@ class KPainterTool(BaseTool):
         api_key: ApiKey | None = None,
         approver: Approver | None = None,
     ) -> KPainterTool:
+        """The tool for ``spec``: its name, description and input schema exactly as the spec says.
+
+        ``args_schema`` is shown to the model only; the executor does the validating, so the
+        error text is the same in every rendering.
+        """
         return cls(
             name=spec.name,
             description=spec.description,

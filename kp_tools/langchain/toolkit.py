@@ -67,6 +67,11 @@ class KPainterToolkit(BaseToolkit):
         return cls(executor, api_key=api_key, approver=approver)
 
     def get_tools(self) -> list[BaseTool]:
+        """One tool per spec, in workflow order, as the executor exposes them (its wait limit).
+
+        Every tool shares this toolkit's executor, key and approver: one ``kp_me`` opens the gate
+        for all of them, and a key's budget counts what any of them spends.
+        """
         return [
             KPainterTool.from_spec(
                 spec, self.executor, api_key=self.api_key, approver=self.approver

@@ -38,8 +38,11 @@ KeySource = Callable[[], str | ApiKey | None]
 
 
 class KPainterFunctionTool(FunctionTool):
-    """A KPainter tool for LlamaIndex. ``fn``/``async_fn`` return the :class:`Outcome`;
-    ``call``/``acall`` (what agents use) return its ``ToolOutput``."""
+    """A KPainter tool for LlamaIndex, built from a spec; the executor does all the work.
+
+    ``fn``/``async_fn`` return the :class:`Outcome`; ``call``/``acall`` (what agents use) return
+    its ``ToolOutput``.
+    """
 
     def __init__(
         self,
@@ -85,11 +88,21 @@ class KPainterFunctionTool(FunctionTool):
         )
 
     def call(self, /, *args: Any, **kwargs: Any) -> ToolOutput:
+        """Run the tool without a workflow: no progress events, consent by the approver callback.
+
+        An argument the model invents is dropped, and a failure is an ``is_error`` output (with
+        the outcome's text), never an exception, so the agent can read it and go on.
+        """
         kwargs.pop(_CTX, None)  # a sync call cannot wait on a workflow's events
         arguments = self._arguments(args, kwargs)
         return self._output(arguments, self.fn(**arguments))
 
     async def acall(self, /, *args: Any, **kwargs: Any) -> ToolOutput:
+        """As :meth:`call`, and inside a workflow run it uses the run's event stream.
+
+        An agent passes its ``Context``: consent is then asked with a ``SpendApprovalRequired``
+        event on the run's stream, and job waits write progress events there.
+        """
         ctx = kwargs.pop(_CTX, None)
         arguments = self._arguments(args, kwargs)
         return self._output(arguments, await self.async_fn(ctx=ctx, **arguments))

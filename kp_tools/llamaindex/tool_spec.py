@@ -71,8 +71,13 @@ class KPainterToolSpec(BaseToolSpec):
         spec_functions: list[SPEC_FUNCTION_TYPE] | None = None,
         func_to_metadata_mapping: dict[str, ToolMetadata] | None = None,
     ) -> list[FunctionTool]:
-        """One tool per spec; ``spec_functions`` picks tools by name, and
-        ``func_to_metadata_mapping`` overrides a tool's metadata, as in every BaseToolSpec."""
+        """One tool per spec, or the ones ``spec_functions`` names, as in every BaseToolSpec.
+
+        ``func_to_metadata_mapping`` overrides a tool's metadata (its name or description).
+
+        Raises:
+            ValueError: ``spec_functions`` names a tool this executor does not have.
+        """
         names = [str(name) for name in spec_functions or self.spec_functions]
         unknown = [name for name in names if name not in self.executor.specs]
         if unknown:
