@@ -77,8 +77,11 @@ class CallContext:
         key: ApiKey | None,
         progress: ProgressCallback | None,
         approver: Approver | None = None,
+        *,
+        cached_reads: bool = False,
     ) -> None:
         self._executor = executor
+        self._cached_reads = cached_reads
         self._spec = spec
         self._key = key
         self._progress = progress
@@ -97,7 +100,7 @@ class CallContext:
 
     async def catalog(self, *, refresh: bool = False) -> Catalog:
         store = self._executor.store
-        if not refresh:
+        if not refresh or self._cached_reads:
             cached = await store.get_catalog(self.key.fingerprint)
             if cached is not None:
                 return Catalog.model_validate(cached)

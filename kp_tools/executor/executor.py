@@ -63,8 +63,9 @@ class Caller(StrEnum):
 
     A model must learn the workflow (``kp_me`` first), so its calls follow the executor's
     :class:`MePolicy`. A person at a terminal asked for the call themselves, so the key is
-    verified on the spot when needed. A host reading data to show (an MCP resource) spends
-    nothing and asks nothing of the model: it may run read-only tools only, without the gate.
+    verified on the spot when needed. A host reading data to show (an MCP resource, a
+    completion) spends nothing and asks nothing of the model: it may run read-only tools only,
+    without the gate, and is served from the per-key catalog cache when it can be.
     """
 
     MODEL = "model"
@@ -230,7 +231,11 @@ class Executor:
                 if key is None:
                     raise MissingApiKeyError()
                 await self._check_gates(spec, key, self._policy_for(caller))
-            context = CallContext(self, spec, key, progress, approver)
+            # A host's reads may come from the per-key cache: a host completing arguments as the
+            # user types must not turn every keystroke into a request to KPainter.
+            context = CallContext(
+                self, spec, key, progress, approver, cached_reads=caller is Caller.HOST
+            )
             output = await spec.run(context, args)
             if spec.verifies_key and key is not None:
                 await self._record_verification(key, output)

@@ -37,6 +37,7 @@ from kp_tools.catalog import (
     ContentTypeFacts,
 )
 from kp_tools.guide import STOP_RULES, WORKFLOW
+from kp_tools.redaction import redact
 from kp_tools.specs import SPECS, Effect, ToolSpec
 
 __all__ = ["GUIDED", "GuidedCreation", "PromptHandlers", "guided_creations", "render"]
@@ -222,7 +223,8 @@ class PromptHandlers:
         if guided is None:
             raise MCPError(
                 code=INVALID_PARAMS,
-                message=f"Unknown prompt {params.name!r}. Prompts: {', '.join(self.guided)}.",
+                message=f"Unknown prompt {redact(params.name)!r}. "
+                f"Prompts: {', '.join(self.guided)}.",
             )
         text = render(guided, dict(params.arguments or {}))
         return GetPromptResult(

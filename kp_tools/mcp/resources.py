@@ -42,6 +42,7 @@ from kp_tools.guide import INSTRUCTIONS
 from kp_tools.mcp.apps import AppViews
 from kp_tools.mcp.keys import header_api_key
 from kp_tools.outcome import Outcome
+from kp_tools.redaction import redact
 from kp_tools.specs.views import ResourceView
 
 if TYPE_CHECKING:
@@ -153,7 +154,10 @@ class ResourceHandlers:
             matched = resource.template.match(uri)
             if matched is not None:
                 return resource, dict(matched)
-        raise MCPError(code=INVALID_PARAMS, message=f"Unknown resource: {uri}", data={"uri": uri})
+        shown = redact(uri)  # a URI is the caller's text, and may hold a pasted key
+        raise MCPError(
+            code=INVALID_PARAMS, message=f"Unknown resource: {shown}", data={"uri": shown}
+        )
 
 
 def _contents(uri: str, text: str, mime_type: str) -> ReadResourceResult:

@@ -185,3 +185,14 @@ def test_every_completed_argument_is_an_argument_of_some_tool() -> None:
     """A rename in the specs must not leave a completion nobody asks for."""
     arguments = {name for spec in SPECS.values() for name in spec.input_model.model_fields}
     assert set(COMPLETERS) <= arguments
+
+
+async def test_completing_as_the_user_types_reads_the_catalog_once(mode: str) -> None:
+    sandbox = Sandbox(job_seconds=0)
+    executor = Executor.for_sandbox(sandbox, api_key=MEMBER)
+    async with Client(build_server(executor), mode=mode) as client:
+        for typed in ("", "e", "en"):
+            await complete(client, EXPLAINER, "language", typed)
+    await executor.aclose()
+
+    assert sandbox.count("GET", "/catalog") == 1

@@ -234,3 +234,19 @@ async def test_a_prompt_walks_the_guides_steps_for_a_first_creation(
     assert positions == sorted(positions)
     assert "kp_edit_scene" not in text.split(STOP_RULES)[0]
     assert "scene_count: the catalog's default" in text
+
+
+async def test_an_unknown_name_is_refused_without_echoing_a_pasted_key(
+    sandbox: Sandbox, mode: str
+) -> None:
+    pasted = "kgp_live_" + "q" * 24
+    async with connect(Executor.for_sandbox(sandbox), mode) as client:
+        with pytest.raises(MCPError) as resource:
+            await client.read_resource(f"kpainter://{pasted}")
+        with pytest.raises(MCPError) as prompt:
+            await client.get_prompt(pasted, {"topic": "x"})
+
+    for refused in (resource.value, prompt.value):
+        assert refused.code == INVALID_PARAMS
+        assert pasted not in refused.message
+        assert pasted not in json.dumps(refused.data)
