@@ -46,7 +46,8 @@ WORKFLOW: Final[tuple[Step, ...]] = (
     ),
     Step(
         "kp_get_job_status",
-        "Call kp_get_job_status with the job_id and wait_seconds=30 until done is true.",
+        "Call kp_get_job_status with the job_id, waiting as long as its description and the "
+        "last result suggest (wait_seconds), until done is true.",
     ),
     Step(
         "kp_get_creation",
