@@ -26,11 +26,17 @@ __all__ = ["LoopEvents", "ModelError", "langchain_loop", "load_model", "plain_lo
 class LoopEvents(Protocol):
     """What the loop reports as it goes (the demo shows each on screen)."""
 
-    def calling(self, tool: str, arguments: Mapping[str, Any]) -> None: ...
+    def calling(self, tool: str, arguments: Mapping[str, Any]) -> None:
+        """The model asked for ``tool``, before it runs (a slow call is shown as started)."""
+        ...
 
-    def progress(self, progress: float, total: float | None, message: str | None) -> None: ...
+    def progress(self, progress: float, total: float | None, message: str | None) -> None:
+        """A job wait moved; the executor's progress report, passed on as it comes."""
+        ...
 
-    def returned(self, tool: str, payload: Mapping[str, Any]) -> None: ...
+    def returned(self, tool: str, payload: Mapping[str, Any]) -> None:
+        """The call's outcome as the model reads it (``ok``, ``result`` or ``error``)."""
+        ...
 
 
 class ModelError(Exception):

@@ -73,4 +73,5 @@ app.command("spending")(spending.spending)
 
 
 def main() -> None:
+    """The ``kp-tools`` console script."""
     app()

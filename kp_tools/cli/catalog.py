@@ -39,6 +39,7 @@ def catalog(
 
 
 def show_catalog(session: Session, data: dict[str, Any]) -> None:
+    """Print a ``kp_get_catalog`` result as tables, content types first, for a person to read."""
     types = Table(title="Content types", title_justify="left", header_style="bold")
     types.add_column("type", no_wrap=True)
     for column in ("what", "aspect ratios", "quality", "length", "options", "credits"):

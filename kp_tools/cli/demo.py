@@ -85,6 +85,7 @@ class Screen:
         self._bar: ProgressBar | None = None
 
     def calling(self, tool: str, arguments: Mapping[str, Any]) -> None:
+        """One line per call, its arguments cut short; a bar opens for a job wait."""
         self.calls += 1
         shown = json.dumps(dict(arguments), ensure_ascii=False)
         if len(shown) > 160:
@@ -95,15 +96,18 @@ class Screen:
             self._bar.__enter__()
 
     def progress(self, progress: float, total: float | None, message: str | None) -> None:
+        """Move the open bar; a report with no wait open has nothing to show."""
         if self._bar is not None:
             self._bar.update(progress, total, message)
 
     def close(self) -> None:
+        """Take the bar down, so the next line is not drawn under it (safe to call twice)."""
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
 
     def returned(self, tool: str, payload: Mapping[str, Any]) -> None:
+        """One line for the result or error; a creation's detail is kept for its pictures."""
         self.close()
         if payload.get("ok"):
             result = payload.get("result") or {}

@@ -74,6 +74,11 @@ async def follow_job(
 async def show_creation_and_pictures(
     session: Session, creation_id: int, save_previews: Path | None
 ) -> int:
+    """Show a creation and, given a directory, save its pictures there.
+
+    Returns:
+        The command's exit code.
+    """
     outcome = await session.call("kp_get_creation", {"creation_id": creation_id})
     if not outcome.ok:
         return failed(session, outcome)

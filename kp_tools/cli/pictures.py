@@ -31,6 +31,8 @@ _EXTENSIONS: Final = {
 
 @dataclass(frozen=True, slots=True)
 class Saved:
+    """One picture of a creation: where it was saved, or why it was not (``skipped``)."""
+
     name: str
     url: str
     path: Path | None = None

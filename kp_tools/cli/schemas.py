@@ -21,6 +21,8 @@ __all__ = ["Target", "describe"]
 
 
 class Target(StrEnum):
+    """A rendering ``kp-tools describe`` can show: the tool as that framework sends it."""
+
     LANGCHAIN = "langchain"
     LLAMAINDEX = "llamaindex"
     MCP = "mcp"

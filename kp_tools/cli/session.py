@@ -53,6 +53,12 @@ class Options:
 
 @dataclass
 class Session:
+    """One command's executor, consoles and output mode; commands call tools only through it.
+
+    Its calls are a person's (:attr:`~kp_tools.executor.Caller.PERSON`): the key is verified on
+    the spot, and paid requests ask through the terminal approver.
+    """
+
     executor: Executor
     sandbox: Sandbox | None
     out: Console
@@ -64,6 +70,7 @@ class Session:
 
     @property
     def key(self) -> ApiKey | None:
+        """The key the session's calls would use, or None when none is configured."""
         return self.executor.resolve_key()
 
     async def call(
@@ -73,6 +80,7 @@ class Session:
         *,
         progress: ProgressCallback | None = None,
     ) -> Outcome:
+        """Run ``tool`` as the person's own call; never raises for what the call did."""
         return await self.executor.run(
             tool, arguments, progress=progress, caller=Caller.PERSON, approver=self.approver
         )
@@ -95,6 +103,7 @@ class Session:
         return self._media
 
     async def aclose(self) -> None:
+        """Close the pictures client and the executor (its HTTP connections and store)."""
         if self._media is not None:
             await self._media.aclose()
         await self.executor.aclose()
@@ -151,7 +160,6 @@ async def open_session(options: Options) -> AsyncIterator[Session]:
 
 def run_command(options: Options, body: Callable[[Session], Awaitable[int]]) -> None:
     """Run one command's body in a session and exit with the code it returns."""
-
     try:  # a bad KP_BUDGET_* or KP_CONFIRM_* value is a usage error, said before anything runs
         SpendingSettings.from_env(os.environ)
     except ValueError as error:

@@ -60,10 +60,12 @@ class ProgressBar:
     def update(
         self, progress: float, total: float | None = 100.0, message: str | None = None
     ) -> None:
+        """Show ``progress`` of ``total`` and the job's status (the message after ``job N: ``)."""
         status = (message or "").split(": ", 1)[-1]
         self._progress.update(self._task, completed=progress, total=total or 100.0, status=status)
 
     async def report(self, progress: float, total: float | None, message: str | None) -> None:
+        """:meth:`update` as the executor's progress callback (it is awaited)."""
         self.update(progress, total, message)
 
 

@@ -1,5 +1,6 @@
-"""The read-only endpoints kp-tools relies on, in the order an agent meets them: ``/health``,
-``/me``, ``/catalog``, ``/creations``.
+"""The read-only endpoints kp-tools relies on, in the order an agent meets them.
+
+That is ``/health``, ``/me``, ``/catalog``, ``/creations``.
 
 Each is read through :class:`~kp_tools.client.KPainterClient` (its error mapping and retry: what
 agents get) and fetched raw (what came over the wire), so a line can say both what the toolkit

@@ -1,6 +1,8 @@
-"""The doctor's result model (one :class:`Check` per line, a :class:`Report` of them) and the two
-ways it is shown: lines a person reads, and JSON a script reads. Every check module only adds
-lines; nothing else prints."""
+"""The doctor's result model, and the two ways it is shown: lines for a person, JSON for a script.
+
+One :class:`Check` per line, a :class:`Report` of them. Every check module only adds lines;
+nothing else prints.
+"""
 
 from __future__ import annotations
 
@@ -57,8 +59,10 @@ class Report:
         self.checks.append(Check(name, status, message, fix))
 
     def scrubbed(self, secret: str | None) -> Report:
-        """The report with ``secret`` (and anything key-shaped) replaced by a prefix, wherever
-        an upstream text may have carried it."""
+        """The report with ``secret`` (and anything key-shaped) replaced by a prefix.
+
+        In every message and fix, since an upstream text may have carried it there.
+        """
         secrets = [secret] if secret else []
 
         def clean(text: str | None) -> str | None:

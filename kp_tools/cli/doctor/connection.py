@@ -1,5 +1,7 @@
-"""The first request's fate, named by the layer that broke: the proxy, TLS, a timeout, nothing
-listening, or something that does not speak HTTP."""
+"""The first request's fate, named by the layer that broke.
+
+The proxy, TLS, a timeout, nothing listening, or something that does not speak HTTP.
+"""
 
 from __future__ import annotations
 

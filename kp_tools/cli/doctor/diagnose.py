@@ -1,5 +1,8 @@
-"""Which checks run, in which order, against which target: from the inside out (this install,
-the key, the route, then each answer), stopping where nothing further could be learnt."""
+"""Which checks run, in which order, against which target.
+
+From the inside out (this install, the key, the route, then each answer), stopping where
+nothing further could be learnt.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""This Python, the installed kp-tools and its extras: read from package metadata, so no framework
-is imported (a broken LangChain install must not stop the doctor that would name it)."""
+"""This Python, the installed kp-tools and its extras, read from package metadata.
+
+No framework is imported: a broken LangChain install must not stop the doctor that would name it.
+"""
 
 from __future__ import annotations
 

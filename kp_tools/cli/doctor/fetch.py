@@ -1,5 +1,8 @@
-"""Raw GETs next to the client's: the client turns answers into models or errors, and the doctor
-also needs what came over the wire (the status, the JSON itself, the transport error)."""
+"""Raw GETs next to the client's, for what came over the wire.
+
+The client turns answers into models or errors, and the doctor also needs what came over the
+wire (the status, the JSON itself, the transport error).
+"""
 
 from __future__ import annotations
 

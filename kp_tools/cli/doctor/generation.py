@@ -1,5 +1,8 @@
-"""The different-generation verdict: an API that answers, but not with the endpoints kp-tools
-speaks, is named for what it most likely is, instead of letting an agent fail on its first call."""
+"""The different-generation verdict, for an API that answers but not with kp-tools' endpoints.
+
+Such an API is named for what it most likely is, instead of letting an agent fail on its first
+call.
+"""
 
 from __future__ import annotations
 

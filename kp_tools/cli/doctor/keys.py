@@ -1,5 +1,7 @@
-"""Which link of the key chain a call would use, shown by its prefix only: most "invalid key"
-reports are a key from a different source than the user thinks."""
+"""Which link of the key chain a call would use, shown by its prefix only.
+
+Most "invalid key" reports are a key from a different source than the user thinks.
+"""
 
 from __future__ import annotations
 

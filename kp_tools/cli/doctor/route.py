@@ -26,8 +26,11 @@ PROXY_VARIABLES: Final = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY")
 async def check_route(
     report: Report, base_url: str, env: Mapping[str, str]
 ) -> tuple[bool, str | None]:
-    """The URL, the proxy that applies, DNS: whether a request may get through, and the proxy
-    it would go through."""
+    """The URL, the proxy that applies, DNS: whether a request may get through.
+
+    Returns:
+        Whether the route looks open, and the proxy the request would go through (or None).
+    """
     parts = urlsplit(base_url)
     host = parts.hostname
     if parts.scheme not in ("http", "https") or not host:
