@@ -64,8 +64,11 @@ def _views(specs: Mapping[str, ToolSpec[Any, Any]]) -> dict[str, AppView]:
 
 
 def extensions(specs: Mapping[str, ToolSpec[Any, Any]]) -> dict[str, dict[str, Any]]:
-    """What the server advertises under ``capabilities.extensions``: MCP Apps, if any served
-    spec declares a view."""
+    """What the server advertises under ``capabilities.extensions``.
+
+    MCP Apps only when a served spec declares a view: a client is not offered an extension
+    under which it would find nothing.
+    """
     return {EXTENSION_ID: {}} if _views(specs) else {}
 
 
@@ -158,8 +161,10 @@ class AppViews:
         ]
 
     def read(self, ctx: ServerRequestContext[Any, Any], uri: str) -> TextResourceContents | None:
-        """The page at ``uri`` for a client that negotiated MCP Apps; ``None`` otherwise (to
-        the others it is an unknown resource, as before the extension existed)."""
+        """The page at ``uri`` for a client that negotiated MCP Apps; ``None`` otherwise.
+
+        To any other client the page is an unknown resource, as before the extension existed.
+        """
         if uri not in self.views or not client_supports_apps(ctx):
             return None
         return TextResourceContents(

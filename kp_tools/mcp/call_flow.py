@@ -71,6 +71,7 @@ class ToolCall:
 
     @property
     def key_fingerprint(self) -> str | None:
+        """The key as pending-call claims name it: the client holds the claims, never the key."""
         return ApiKey(self.key).fingerprint if self.key else None
 
 

@@ -20,6 +20,8 @@ __all__ = ["AskChannel", "ask_channel"]
 
 
 class AskChannel(StrEnum):
+    """The two ways to ask, named by the message that carries the question."""
+
     RETURN = "input_required"  # 2026-07-28: InputRequiredResult, answered on the retry
     CALL_BACK = "elicitation/create"  # 2025-11-25: a server-to-client request, answered inline
 

@@ -136,8 +136,11 @@ size) gets an empty completion: it is free text or a number, with nothing to sug
 
 @dataclass(frozen=True, slots=True)
 class CompletionTarget:
-    """A prompt or resource template that can be completed: the arguments it declares, and the
-    context it implies by itself (a guided prompt is about one content type)."""
+    """A prompt or resource template that can be completed.
+
+    Besides the arguments it declares, it carries the context it implies by itself: a guided
+    prompt is about one content type, so its suggestions narrow to what that type takes.
+    """
 
     arguments: frozenset[str]
     implied: Mapping[str, str] = field(default_factory=dict)
@@ -201,6 +204,12 @@ class CompletionHandlers:
     async def complete(
         self, ctx: ServerRequestContext[Any, Any], params: CompleteRequestParams
     ) -> CompleteResult:
+        """Suggestions for the argument the user is typing, narrowed by what they chose already.
+
+        Raises:
+            MCPError: ``-32602`` for a reference the server does not have, or an argument it
+                does not declare (a mistake of the host, told apart from "nothing to suggest").
+        """
         ref = params.ref
         kind, name = (PROMPT, ref.name) if isinstance(ref, PromptReference) else (TEMPLATE, ref.uri)
         target = (await self.targets(ctx)).get((kind, name))

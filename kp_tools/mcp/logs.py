@@ -17,6 +17,7 @@ class RedactingFormatter(logging.Formatter):
     """
 
     def format(self, record: logging.LogRecord) -> str:
+        """The usual line, redacted after formatting: arguments and tracebacks are covered too."""
         return redact(super().format(record))
 
 

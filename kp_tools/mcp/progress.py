@@ -25,6 +25,7 @@ class ProgressRelay:
         self._last: float | None = None
 
     async def __call__(self, progress: float, total: float | None, message: str | None) -> None:
+        """Send ``progress`` on unless it is no step forward; a failure to send is only logged."""
         if self._last is not None and progress <= self._last:
             return
         self._last = progress

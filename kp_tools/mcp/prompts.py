@@ -204,6 +204,7 @@ class PromptHandlers:
     async def list_prompts(
         self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
     ) -> ListPromptsResult:
+        """Every guided prompt; one page, since there are few."""
         return ListPromptsResult(
             prompts=[
                 Prompt(
@@ -219,6 +220,13 @@ class PromptHandlers:
     async def get_prompt(
         self, ctx: ServerRequestContext[Any, Any], params: GetPromptRequestParams
     ) -> GetPromptResult:
+        """The guided prompt's text, with the arguments given filled in.
+
+        Raises:
+            MCPError: ``-32602`` for an unknown name (echoed redacted: it is the caller's text,
+                and could be a pasted key), a missing topic, or a size that is not a positive
+                whole number.
+        """
         guided = self.guided.get(params.name)
         if guided is None:
             raise MCPError(

@@ -63,6 +63,7 @@ class ToolResource:
 
     @classmethod
     def of(cls, tool: str, view: ResourceView) -> ToolResource:
+        """Parse the URI once, here: a URI with a ``{variable}`` is a template, routed by match."""
         template = UriTemplate.parse(view.uri) if "{" in view.uri else None
         return cls(tool, view, template)
 
@@ -93,6 +94,7 @@ class ResourceHandlers:
     async def list_resources(
         self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
     ) -> ListResourcesResult:
+        """The fixed-URI views, the guide, and the app pages this client negotiated, if any."""
         listed = [
             Resource(
                 uri=r.view.uri,
@@ -108,6 +110,7 @@ class ResourceHandlers:
     async def list_resource_templates(
         self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
     ) -> ListResourceTemplatesResult:
+        """The views whose URI takes variables; hosts fill them in (completions help)."""
         return ListResourceTemplatesResult(
             resource_templates=[
                 ResourceTemplate(
@@ -124,6 +127,13 @@ class ResourceHandlers:
     async def read_resource(
         self, ctx: ServerRequestContext[Any, Any], params: ReadResourceRequestParams
     ) -> ReadResourceResult:
+        """Read a view by running its tool as the host (``Caller.HOST``), with the call's key.
+
+        Raises:
+            MCPError: ``-32602`` for an unknown URI (echoed redacted) or a read the request
+                made fail (its key, its URI); ``-32603`` for a failure on the serving side.
+                Resources have no ``isError``: a JSON-RPC error is the only way to say so.
+        """
         uri = str(params.uri)
         if uri == GUIDE.uri:
             return _contents(uri, INSTRUCTIONS, "text/markdown")

@@ -20,11 +20,16 @@ __all__ = ["ToolRunner"]
 
 
 class ToolRunner(Protocol):
-    """What the MCP handlers need of an :class:`~kp_tools.executor.Executor`: its specs, and
-    ``run``. ``kp-mcp`` over stdio passes a stand-in that builds the executor on first use."""
+    """What the MCP handlers need of an :class:`~kp_tools.executor.Executor`.
+
+    Its specs, and ``run``: ``kp-mcp`` over stdio passes a stand-in that builds the executor on
+    first use, so listing tools loads no HTTP stack.
+    """
 
     @property
-    def specs(self) -> Mapping[str, ToolSpec[Any, Any]]: ...
+    def specs(self) -> Mapping[str, ToolSpec[Any, Any]]:
+        """The tools served, by name; read before any call, so it must not build the executor."""
+        ...
 
     async def run(
         self,
@@ -35,4 +40,10 @@ class ToolRunner(Protocol):
         progress: ProgressCallback | None = None,
         caller: Caller = ...,
         approver: Approver | None = None,
-    ) -> Outcome: ...
+    ) -> Outcome:
+        """As :meth:`kp_tools.executor.Executor.run`: the call's failures come back as outcomes.
+
+        The handlers rely on that; only what ``approver`` raises to suspend the call passes
+        through.
+        """
+        ...

@@ -1,5 +1,7 @@
-"""The KPainter MCP server: the low-level SDK ``Server`` wired to the tool, resource and prompt
-handlers, all backed by one :class:`~kp_tools.executor.Executor`.
+"""The KPainter MCP server: the low-level SDK ``Server`` wired to kp-mcp's handlers.
+
+The tool, resource, prompt and completion handlers are all backed by one
+:class:`~kp_tools.executor.Executor`.
 
 The low-level server is used rather than ``MCPServer`` because every schema already exists (the
 specs'), arguments are validated by the executor with field-level problems the model can act on,

@@ -102,12 +102,12 @@ def outcome_model(spec: AnySpec) -> type[BaseModel]:
 
 
 def tool_output_schema(spec: AnySpec) -> dict[str, Any]:
-    """The JSON schema of :func:`outcome_model`, assembled from the output model's schema and
-    :class:`OutcomeError`'s (generated once) instead of generated for a new model per tool.
+    """The JSON schema of :func:`outcome_model`, assembled rather than generated per tool.
 
-    The document is the one pydantic generates for ``outcome_model(spec)``; assembling it takes
-    half the time, and ``kp-mcp`` builds one per tool before it can answer ``tools/list``. When
-    two different models share a name (pydantic would then qualify them), it falls back to
+    It is put together from the output model's schema and :class:`OutcomeError`'s (generated
+    once). The document is the one pydantic generates for ``outcome_model(spec)``; assembling it
+    takes half the time, and ``kp-mcp`` builds one per tool before it can answer ``tools/list``.
+    When two different models share a name (pydantic would then qualify them), it falls back to
     generating.
     """
     output = spec.output_model
@@ -155,6 +155,7 @@ def _outcome_error_schema() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def mcp_tool(spec: AnySpec) -> Tool:
+    """The ``tools/list`` entry of ``spec``, built once per server (see :class:`ToolHandlers`)."""
     return Tool(
         name=spec.name,
         title=spec.title,
@@ -197,20 +198,28 @@ class ToolHandlers:
         self.flow = CallFlow(executor)
 
     def input_schema(self, name: str) -> Mapping[str, Any] | None:
+        """The listed input schema of ``name``, for the SDK's ``Mcp-Param-*`` header checks.
+
+        Looked up in the tools built once, so checking a call's headers lists nothing anew.
+        """
         tool = self.tools.get(name)
         return tool.input_schema if tool is not None else None
 
     async def list_tools(
         self, ctx: ServerRequestContext[Any, Any], params: PaginatedRequestParams | None
     ) -> ListToolsResult:
+        """Every tool, in one page: the entries are built once; only MCP Apps ``_meta`` varies."""
         # MCP Apps: clients that negotiated it also see which tools have a view (_meta.ui).
         return ListToolsResult(tools=tools_with_views(ctx, self.specs, list(self.tools.values())))
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams
     ) -> CallToolResult | InputRequiredResult:
-        """Run the call; on 2026-07-28 it may first return a question for the user
-        (:mod:`kp_tools.mcp.call_flow`), and a retry brings the answer and the sealed state."""
+        """Run the call; on 2026-07-28 it may first return a question for the user.
+
+        The retry brings the answer and the sealed state (:mod:`kp_tools.mcp.call_flow`). A key
+        passed as the ``api_key`` argument is taken out before the tool sees its arguments.
+        """
         spec = self.specs.get(params.name)
         arguments = dict(params.arguments or {})
         call_key = arguments.pop(API_KEY_ARGUMENT, None)
