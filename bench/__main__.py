@@ -32,6 +32,12 @@ MODULES = {
 }
 
 
+def _first_leaf(error: BaseException) -> BaseException:
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (under 2 min)")
@@ -57,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         began, load_before = time.monotonic(), os.getloadavg()[0]
         module = importlib.import_module(MODULES[name])
-        section: Section = module.run(settings)
+        try:
+            section: Section = module.run(settings)
+        except BaseExceptionGroup as group:  # sessions' task groups nest the cause ten deep
+            cause = _first_leaf(group)
+            raise RuntimeError(f"section {name} failed: {cause!r}") from cause
         took, load_after = time.monotonic() - began, os.getloadavg()[0]
         section.notes.append(
             f"Took {took:.0f} s; 1-minute load average {load_before:.2f} before, "

@@ -155,14 +155,17 @@ async def open_users(stack: contextlib.AsyncExitStack, server: Server, count: in
     from mcp import Client
 
     users = []
-    for index in range(count):
+    for index in range(count):  # sessions are entered (and left) by this task
         session = await stack.enter_async_context(Client(server.url))
-        user = User(session, user_key(index))
+        users.append(User(session, user_key(index)))
+
+    async def prepare(user: User) -> None:
         await user.call("kp_me")
         user.creation_id = await user.create_and_wait()
         for name in OPERATIONS:  # warm-up
             await user.operation(name)
-        users.append(user)
+
+    await asyncio.gather(*(prepare(user) for user in users))
     return users
 
 
