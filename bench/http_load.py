@@ -176,7 +176,7 @@ def servers(*, fastmcp: bool = True) -> Any:
 
 async def _measure(settings: Settings) -> dict[int, dict[str, list[Load]]]:
     """Per level: sessions on every server, then rounds of A B C D (D C B A next round)."""
-    seconds = settings.seconds(3.0, 1.5, 0.3)
+    seconds = settings.seconds(3.0, 1.0, 0.3)
     rounds = settings.pick(4, 2, 1)
     results: dict[int, dict[str, list[Load]]] = {}
     with servers() as running:
@@ -208,7 +208,7 @@ def levels(settings: Settings) -> tuple[int, ...]:
 
 async def _attribution(settings: Settings) -> dict[str, list[Load]]:
     """Server CPU per call at one client, adding one part of kp-mcp at a time."""
-    seconds, rounds = settings.seconds(3.0, 1.5, 0.3), settings.pick(4, 2, 1)
+    seconds, rounds = settings.seconds(3.0, 1.0, 0.3), settings.pick(4, 2, 1)
     processes: list[subprocess.Popen[bytes]] = []
     targets: dict[str, Target] = {}
     try:

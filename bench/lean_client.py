@@ -37,6 +37,7 @@ class LeanClient:
             timeout=30, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)
         )
         self._ids = itertools.count(1)
+        self.resent = 0
 
     async def call_tool(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         body = {
@@ -45,17 +46,21 @@ class LeanClient:
             "method": "tools/call",
             "params": {"name": name, "arguments": arguments, "_meta": _META},
         }
-        response = await self._http.post(
-            self.url,
-            content=json.dumps(body).encode(),
-            headers={
-                "accept": "application/json, text/event-stream",
-                "content-type": "application/json",
-                "mcp-protocol-version": PROTOCOL,
-                "mcp-method": "tools/call",
-                "mcp-name": name,
-            },
-        )
+        content = json.dumps(body).encode()
+        headers = {
+            "accept": "application/json, text/event-stream",
+            "content-type": "application/json",
+            "mcp-protocol-version": PROTOCOL,
+            "mcp-method": "tools/call",
+            "mcp-name": name,
+        }
+        try:
+            response = await self._http.post(self.url, content=content, headers=headers)
+        except (httpx.ReadError, httpx.RemoteProtocolError):
+            # uvicorn closes a keep-alive connection after 5 idle seconds; a request sent on it
+            # just then is lost before the server reads it. Once more, on a new connection.
+            self.resent += 1
+            response = await self._http.post(self.url, content=content, headers=headers)
         response.raise_for_status()
         answer = _answer(response, body["id"])
         result = answer.get("result")

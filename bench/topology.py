@@ -10,7 +10,9 @@ key per simulated user), and the MCP servers pointed at it with ``KGP_BASE_URL``
   (bench/fixtures/bare_upstream_server.py): no workflow at all;
 - the FastMCP fixture with the eight tools over kp-tools' executor (the peer).
 
-Measured, interleaved (A B C, C B A, ...):
+The clients are :class:`bench.lean_client.LeanClient` (a 2026-07-28 ``tools/call`` as one JSON
+POST), one keep-alive connection per user, so the two cores go to the servers rather than to
+the SDK client's machinery. Measured, interleaved (A B C, C B A, ...):
 
 1. per call at one client: ``kp_me``, ``kp_get_creation``, and a create followed by a bounded
    wait (``kp_create_creation`` then ``kp_get_job_status(wait_seconds=10)``; jobs end at once,
@@ -18,8 +20,8 @@ Measured, interleaved (A B C, C B A, ...):
 2. where kp-mcp's server CPU goes on this topology, one part at a time (``kp_health``, one
    upstream request without a key): the SDK, kp-mcp's HTTP layers, the executor and MCP
    adapter, the upstream client (against the bare server's plain httpx request);
-3. a load of 50 users (sessions), each with a key of their own, each looping over the same
-   calls back to back: latency percentiles per server.
+3. a load of 50 users, each with a key and a connection of their own, each running the same
+   calls in turn back to back: latency percentiles per server.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -48,6 +50,7 @@ from bench.common import (
     start_http_server,
     stop,
 )
+from bench.lean_client import LeanClient
 from bench.report import Check, Section, Table
 from bench.stats import summarize
 
@@ -78,16 +81,14 @@ class Server:
 class User:
     """One session with one key, and the creation it reads."""
 
-    session: Any
+    session: LeanClient
     key: str
     creation_id: int = 0
     turn: int = 0
 
     async def call(self, tool: str, **arguments: Any) -> dict[str, Any]:
         result = await self.session.call_tool(tool, {"api_key": self.key, **arguments})
-        content: dict[str, Any] = dict(result.structured_content or {})
-        if result.is_error:
-            raise RuntimeError(f"{tool} failed: {result.content}")
+        content: dict[str, Any] = dict(result.get("structuredContent") or {})
         inner = content.get("result", content)  # kp-mcp and FastMCP wrap the API's answer
         return dict(inner)
 
@@ -150,14 +151,9 @@ def topology(users: int) -> Iterator[tuple[dict[str, Server], int]]:
             stop(process)
 
 
-async def open_users(stack: contextlib.AsyncExitStack, server: Server, count: int) -> list[User]:
-    """``count`` sessions, user ``i`` with key ``i``: verified, with one creation to read."""
-    from mcp import Client
-
-    users = []
-    for index in range(count):  # sessions are entered (and left) by this task
-        session = await stack.enter_async_context(Client(server.url))
-        users.append(User(session, user_key(index)))
+async def open_users(server: Server, count: int) -> list[User]:
+    """``count`` clients, user ``i`` with key ``i``: verified, with one creation to read."""
+    users = [User(LeanClient(server.url), user_key(index)) for index in range(count)]
 
     async def prepare(user: User) -> None:
         await user.call("kp_me")
@@ -167,6 +163,19 @@ async def open_users(stack: contextlib.AsyncExitStack, server: Server, count: in
 
     await asyncio.gather(*(prepare(user) for user in users))
     return users
+
+
+@contextlib.asynccontextmanager
+async def _users(servers: dict[str, Server], count: int) -> AsyncIterator[dict[str, list[User]]]:
+    opened: dict[str, list[User]] = {}
+    try:
+        for label in ORDER:
+            opened[label] = await open_users(servers[label], count)
+        yield opened
+    finally:
+        for users in opened.values():
+            for user in users:
+                await user.session.aclose()
 
 
 async def drive(
@@ -216,16 +225,14 @@ async def _measure(settings: Settings) -> dict[str, Any]:
     per_call: dict[str, dict[str, list[Run]]] = {name: {} for name in OPERATIONS}
     load: dict[str, list[Run]] = {label: [] for label in ORDER}
     with topology(users) as (servers, api_pid):
-        async with contextlib.AsyncExitStack() as stack:
-            opened = {label: await open_users(stack, servers[label], 1) for label in ORDER}
+        async with _users(servers, 1) as opened:
             for name in OPERATIONS:
                 for i in range(rounds):
                     for label in ORDER if i % 2 == 0 else reversed(ORDER):
                         pids = {"server": servers[label].pid, "API": api_pid}
                         run = await drive(opened[label], _per_call_work(name), seconds, pids)
                         per_call[name].setdefault(label, []).append(run)
-        async with contextlib.AsyncExitStack() as stack:
-            crowd = {label: await open_users(stack, servers[label], users) for label in ORDER}
+        async with _users(servers, users) as crowd:
             for i in range(rounds):
                 for label in ORDER if i % 2 == 0 else reversed(ORDER):
                     pids = {"server": servers[label].pid, "API": api_pid}
@@ -244,8 +251,6 @@ ATTRIBUTION = (
 
 async def _attribution(settings: Settings) -> dict[str, list[float]]:
     """Server CPU per ``kp_health`` (or ``ping``) call at one client, one part at a time."""
-    from mcp import Client
-
     seconds, rounds = settings.seconds(3.0, 1.0, 0.2), settings.pick(4, 2, 1)
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -270,25 +275,24 @@ async def _attribution(settings: Settings) -> dict[str, list[float]]:
             processes.append(process)
             targets[label] = (f"http://127.0.0.1:{port}/mcp", process.pid, tool)
         results: dict[str, list[float]] = {label: [] for label in targets}
-        async with contextlib.AsyncExitStack() as stack:
-            sessions = {}
-            for label, (url, _, tool) in targets.items():
-                sessions[label] = await stack.enter_async_context(Client(url))
+        clients = {label: LeanClient(url) for label, (url, _, _) in targets.items()}
+        try:
+            for label, (_, _, tool) in targets.items():
                 for _ in range(3):
-                    await sessions[label].call_tool(tool, {})
+                    await clients[label].call_tool(tool, {})
             order = list(targets)
             for i in range(rounds):
                 for label in order if i % 2 == 0 else reversed(order):
                     _, pid, tool = targets[label]
-                    session = sessions[label]
                     cpu, calls = proc_cpu_seconds(pid), 0
                     stop_at = time.perf_counter() + seconds
                     while time.perf_counter() < stop_at:
-                        result = await session.call_tool(tool, {})
-                        if result.is_error:
-                            raise RuntimeError(f"{label}: {tool} failed: {result.content}")
+                        await clients[label].call_tool(tool, {})
                         calls += 1
                     results[label].append((proc_cpu_seconds(pid) - cpu) * 1000 / max(calls, 1))
+        finally:
+            for client in clients.values():
+                await client.aclose()
         return results
     finally:
         for process in processes:
@@ -310,8 +314,9 @@ def run(settings: Settings) -> Section:
             "The sandbox served on a loopback port (one member key per user) and, pointed at it "
             "with `KGP_BASE_URL`: `kp-mcp --transport http`, the bare SDK server making the same "
             "upstream requests with a plain `httpx.AsyncClient`, and the FastMCP fixture with "
-            "the eight tools over kp-tools' executor. `mcp.Client(url)` sessions in this "
-            "process; targets alternate round by round. *create + bounded wait* is "
+            "the eight tools over kp-tools' executor. The clients are lean 2026-07-28 JSON "
+            "POSTs in this process (`bench/lean_client.py`, one connection per user); targets "
+            "alternate round by round. *create + bounded wait* is "
             f"`kp_create_creation` then `kp_get_job_status(wait_seconds={WAIT_SECONDS})` (jobs "
             "end at once: one upstream poll). CPU per call is each process's user+system time "
             "(`/proc/<pid>/stat`) over the operations answered; *load generator* is this "

@@ -171,7 +171,7 @@ async def _round(
 
 
 async def _measure(settings: Settings) -> dict[int, dict[str, list[Round]]]:
-    seconds, rounds = settings.seconds(4.0, 1.5, 0.3), settings.pick(4, 2, 1)
+    seconds, rounds = settings.seconds(3.0, 1.5, 0.3), settings.pick(4, 2, 1)
     levels = (2,) if settings.smoke else LEVELS
     results: dict[int, dict[str, list[Round]]] = {}
     with deployment(max(levels)) as (targets, others):
