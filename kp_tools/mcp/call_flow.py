@@ -37,7 +37,7 @@ from kp_tools.mcp.consent import (
     suspend_for_consent,
 )
 from kp_tools.mcp.progress import ProgressRelay
-from kp_tools.mcp.request_state import PendingCall, PendingCalls, PendingKind
+from kp_tools.mcp.request_state import PendingCall, PendingCalls, PendingKind, runner_nonces
 from kp_tools.mcp.url_elicitation import (
     SITE_VISIT_INPUT_KEY,
     ask_site_visit,
@@ -80,7 +80,7 @@ class CallFlow:
 
     def __init__(self, executor: ToolRunner, pending: PendingCalls | None = None) -> None:
         self.executor = executor
-        self.pending = pending or PendingCalls()
+        self.pending = pending or PendingCalls(nonces=runner_nonces(executor))
         verifiers = [spec for spec in executor.specs.values() if spec.verifies_key]
         self._verifier = verifiers[0].name if verifiers else None
 
@@ -97,7 +97,7 @@ class CallFlow:
         """
         if request_state is None:
             return await self._run(call, self._approver(call.ctx), site_visited=False)
-        claims = self.pending.redeem(request_state, tool=call.tool, key=call.key_fingerprint)
+        claims = await self.pending.redeem(request_state, tool=call.tool, key=call.key_fingerprint)
         answer = (responses or {}).get(_ANSWER_KEYS[claims.kind])
         if claims.kind is PendingKind.SITE_VISIT:
             return await self._after_site_visit(call, claims, answer)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from kp_tools.mcp.server import KPainterServer
     from kp_tools.outcome import Outcome
     from kp_tools.specs import ToolSpec
+    from kp_tools.state import StateStore
 
 __all__ = ["ENV_MAX_WAIT_SECONDS", "Transport", "app", "main", "make_executor", "max_wait_from_env"]
 
@@ -36,6 +37,8 @@ logger = logging.getLogger("kp_tools.mcp")
 
 
 class Transport(StrEnum):
+    """How kp-mcp talks to its host: stdio for a host that spawns it, HTTP for a network."""
+
     STDIO = "stdio"
     HTTP = "http"
 
@@ -130,16 +133,24 @@ class DeferredExecutor:
 
     @property
     def executor(self) -> Executor:
+        """The executor, built on first use."""
         if self._executor is None:
             self._executor = self._build()
         return self._executor
 
+    @property
+    def store(self) -> StateStore:
+        """The executor's state store; read when a consent answer is first redeemed."""
+        return self.executor.store
+
     async def run(
         self, tool: str, arguments: Mapping[str, Any] | None = None, **options: Any
     ) -> Outcome:
+        """Run ``tool`` on the executor, building it first if this is the first call."""
         return await self.executor.run(tool, arguments, **options)
 
     async def aclose(self) -> None:
+        """Close the executor, if a call built one."""
         if self._executor is not None:
             await self._executor.aclose()
 
@@ -231,6 +242,13 @@ def serve(
             raise
         typer.echo("kp-mcp needs the MCP SDK: pip install 'kp-tools[mcp]'", err=True)
         raise typer.Exit(1) from None
+    from kp_tools.mcp.request_state import state_secrets_from_env
+
+    try:  # the shared sealing secret, checked before serving (its value is never shown)
+        state_secrets_from_env(os.environ)
+    except ValueError as error:
+        typer.echo(f"kp-mcp: {error}", err=True)
+        raise typer.Exit(2) from None
     from kp_tools.mcp.logs import configure_logging
     from kp_tools.redaction import install_log_redaction
     from kp_tools.state import ENV_STATE_URL
@@ -369,6 +387,7 @@ def _warn_about_a_shared_default_key() -> None:
 
 
 def main() -> None:
+    """The ``kp-mcp`` console script: the Typer app, with Ctrl-C as a quiet exit."""
     try:
         app()
     except KeyboardInterrupt:  # Ctrl-C on a terminal: stop quietly

@@ -132,6 +132,7 @@ class HttpSettings:
         return [*_default_hosts(self.host, self.port), *self.extra_allowed_hosts]
 
     def transport_security(self) -> TransportSecuritySettings:
+        """The SDK's DNS-rebinding checks, for the hosts and origins above."""
         return TransportSecuritySettings(
             enable_dns_rebinding_protection=True,
             allowed_hosts=self.allowed_hosts,
@@ -147,6 +148,7 @@ class OriginAllowList:
         self.allowed = tuple(allowed_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 403 to a disallowed ``Origin``; pass everything else on."""
         if scope["type"] == "http":
             origin = Request(scope).headers.get("origin")
             if origin is not None and not origin_allowed(origin, self.allowed):
@@ -177,6 +179,7 @@ class ErrorEchoFilter:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, rewriting a JSON error answer's quotes of the request."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -6,33 +6,41 @@ user's answer and the state it was given. The client holds that state in between
 back is untrusted input. Two layers protect it:
 
 - **Sealing (the SDK's).** :func:`seal_request_state` installs the mcp SDK's
-  ``RequestStateBoundary`` on the server, under a ``RequestStateSecurity`` whose AES-256-GCM key
-  is generated per process. Every outgoing state is encrypted and bound to the method, the
-  tool, a digest of the arguments, an expiry and the server's name; a forged, altered, expired
-  or transplanted echo is refused before any handler runs, with JSON-RPC ``-32602``.
+  ``RequestStateBoundary`` on the server, under a ``RequestStateSecurity`` (AES-256-GCM). Every
+  outgoing state is encrypted and bound to the method, the tool, a digest of the arguments, an
+  expiry and the server's name; a forged, altered, expired or transplanted echo is refused
+  before any handler runs, with JSON-RPC ``-32602``.
 - **Claims (ours).** Inside the seal, :class:`PendingCall` names what was asked (``kind``), for
   which tool, for which key (its fingerprint, never the key, since a header key is not part of
   the arguments the SDK digests), for which spending request (its fingerprint), until when, and
-  a single-use nonce. :class:`PendingCalls` checks them on the echo and remembers used nonces,
-  so an answer approves at most once.
+  a single-use nonce. :class:`PendingCalls` checks them on the echo and spends the nonce, so an
+  answer approves at most once.
 
-The seal's key and the used-nonce memory are per process. A retry that reaches another process
-(a restart; another replica behind a balancer without session affinity) is refused and the call
-starts over. The nonce memory is bounded: entries leave when their state expires, and the oldest
-go first past :data:`MAX_REMEMBERED_NONCES`. Replicas sharing Redis state share workflow state
-but not this memory; since each also has its own sealing key, no replica accepts a state another
-one issued, so a per-process memory is enough.
+Both layers hold across processes when the deployment shares them, and are per process
+otherwise:
+
+- The sealing secret is :data:`ENV_STATE_SECRET` (``KP_MCP_STATE_SECRET``): set the same value
+  on every replica, and each one accepts the states any other issued. ``kp-mcp --workers N``
+  generates one for its workers when it is unset. Without it each process seals under a key of
+  its own, and a retry that reaches another process (a restart, another replica) is refused and
+  the call starts over: the user is asked again, nothing is sent twice.
+- The used nonces live in the executor's state store (:meth:`StateStore.use_once
+  <kp_tools.state.StateStore.use_once>`): with Redis (``KP_STATE_URL``) an approval used on one
+  worker or replica is refused on every other; with the in-memory store, per process.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
+import os
+import re
 import secrets
 import time
-from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import Any, Final, NoReturn, TypeVar
+from typing import Any, Final, NoReturn, Protocol, TypeVar, runtime_checkable
 
 from mcp.server import Server
 from mcp.server.request_state import RequestStateBoundary, RequestStateSecurity
@@ -40,14 +48,21 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from kp_tools.errors import KPainterError
+
 __all__ = [
-    "MAX_REMEMBERED_NONCES",
+    "ENV_STATE_SECRET",
+    "MIN_SECRET_BYTES",
     "STATE_TTL_SECONDS",
+    "NonceMemory",
     "PendingCall",
     "PendingCalls",
     "PendingKind",
+    "new_state_secret",
     "request_state_security",
+    "runner_nonces",
     "seal_request_state",
+    "state_secrets_from_env",
 ]
 
 logger = logging.getLogger("kp_tools.mcp")
@@ -55,7 +70,10 @@ logger = logging.getLogger("kp_tools.mcp")
 STATE_TTL_SECONDS: Final = 900.0
 """How long the user has to answer one question (a visit to the main site can take minutes)."""
 
-MAX_REMEMBERED_NONCES: Final = 100_000
+ENV_STATE_SECRET: Final = "KP_MCP_STATE_SECRET"  # noqa: S105 - the name, not a secret
+"""The sealing secret replicas share: hex or base64, 32 bytes or more, comma-separated to rotate."""
+
+MIN_SECRET_BYTES: Final = 32
 
 S = TypeVar("S", bound=Server[Any])
 
@@ -70,8 +88,10 @@ class PendingKind(StrEnum):
 
 
 class PendingCall(BaseModel):
-    """The claims sealed into one ``requestState``. JSON-safe, and holds no secret: the key is
-    present only as its fingerprint."""
+    """The claims sealed into one ``requestState``.
+
+    JSON-safe, and holds no secret: the key is present only as its fingerprint.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -89,24 +109,113 @@ class PendingCall(BaseModel):
     nonce: str
 
 
-def request_state_security() -> RequestStateSecurity:
-    """The SDK's sealing policy: AES-256-GCM under a key this process generates at start.
+@runtime_checkable
+class NonceMemory(Protocol):
+    """Where used nonces are remembered; every :class:`~kp_tools.state.StateStore` is one."""
 
-    A state minted by another process (a restart, another replica) is refused, and the client
-    starts the call over: the user is asked again, nothing is lost or sent twice.
+    async def use_once(self, token: str, ttl: float) -> bool:
+        """True the first time ``token`` is used within ``ttl`` seconds, atomically; then False."""
+        ...
+
+
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+
+
+def state_secrets_from_env(env: Mapping[str, str] | None = None) -> list[bytes] | None:
+    """The sealing secrets ``KP_MCP_STATE_SECRET`` names, or ``None`` when it is unset.
+
+    Each value is hex or base64 (standard or URL-safe, padding optional) of at least
+    :data:`MIN_SECRET_BYTES` random bytes. Several, comma-separated, rotate the secret: the first
+    seals, every one unseals. Read at start-up so a bad value stops the server before it serves.
+
+    Raises:
+        ValueError: naming the variable (never its value) when a part is not hex or base64,
+            decodes to fewer than 32 bytes, or repeats another.
     """
-    return RequestStateSecurity.ephemeral(ttl=STATE_TTL_SECONDS)
+    raw = (os.environ if env is None else env).get(ENV_STATE_SECRET, "").strip()
+    if not raw:
+        return None
+    secrets_: list[bytes] = []
+    for position, part in enumerate((p.strip() for p in raw.split(",")), start=1):
+        decoded = _decode_secret(part)
+        where = f"{ENV_STATE_SECRET} (part {position})" if "," in raw else ENV_STATE_SECRET
+        if decoded is None:
+            raise ValueError(
+                f"{where} must be hex or base64, for example the output of "
+                '`python -c "import secrets; print(secrets.token_hex(32))"`'
+            )
+        if len(decoded) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"{where} must hold at least {MIN_SECRET_BYTES} random bytes; it decodes to "
+                f"{len(decoded)}. Generate one with "
+                '`python -c "import secrets; print(secrets.token_hex(32))"`'
+            )
+        if decoded in secrets_:
+            raise ValueError(f"{where} repeats an earlier secret")
+        secrets_.append(decoded)
+    return secrets_
 
 
-def seal_request_state(server: S) -> S:
+def _decode_secret(text: str) -> bytes | None:
+    if _HEX.fullmatch(text):
+        return bytes.fromhex(text)
+    standard = text.replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def new_state_secret() -> str:
+    """A fresh ``KP_MCP_STATE_SECRET`` value (hex of 32 random bytes), for a set of workers."""
+    return secrets.token_bytes(MIN_SECRET_BYTES).hex()
+
+
+def request_state_security(env: Mapping[str, str] | None = None) -> RequestStateSecurity:
+    """The SDK's sealing policy: AES-256-GCM under ``KP_MCP_STATE_SECRET``, or a per-process key.
+
+    With the shared secret, every replica accepts the states any of them issued. Without it, a
+    state minted by another process (a restart, another replica) is refused, and the client
+    starts the call over: the user is asked again, nothing is lost or sent twice.
+
+    Raises:
+        ValueError: ``KP_MCP_STATE_SECRET`` is malformed (see :func:`state_secrets_from_env`).
+    """
+    keys = state_secrets_from_env(env)
+    if keys is None:
+        return RequestStateSecurity.ephemeral(ttl=STATE_TTL_SECONDS)
+    return RequestStateSecurity(keys=keys, ttl=STATE_TTL_SECONDS)
+
+
+def seal_request_state(server: S, env: Mapping[str, str] | None = None) -> S:
     """Install the SDK's ``RequestStateBoundary`` on ``server`` and return it.
 
     The low-level ``Server`` seals nothing by itself: without this, the state kp-mcp writes would
-    cross the wire as plain JSON a client could edit.
+    cross the wire as plain JSON a client could edit. ``env`` (default: the process environment)
+    may name the shared secret.
     """
-    boundary = RequestStateBoundary(request_state_security(), default_audience=server.name)
+    boundary = RequestStateBoundary(request_state_security(env), default_audience=server.name)
     server.middleware.append(boundary)
     return server
+
+
+def runner_nonces(runner: object) -> Callable[[], NonceMemory]:
+    """The used-nonce memory of ``runner``'s state store, looked up when first needed.
+
+    An :class:`~kp_tools.executor.Executor` has a ``store``; ``kp-mcp``'s stdio stand-in builds
+    its executor on the first call, so the lookup waits for the first answer to redeem. A runner
+    without a store (a test double) gets process memory.
+    """
+
+    def lookup() -> NonceMemory:
+        store = getattr(runner, "store", None)
+        if isinstance(store, NonceMemory):
+            return store
+        from kp_tools.state import MemoryStateStore
+
+        return MemoryStateStore()
+
+    return lookup
 
 
 class PendingCalls:
@@ -114,19 +223,26 @@ class PendingCalls:
 
     Every refusal is the same JSON-RPC error the SDK's boundary gives (``-32602``), with the
     real reason in the server log only: the client restarts the call, nothing was sent.
+
+    Args:
+        nonces: Finds where used nonces are kept (called once, on the first redeem); the
+            default, process memory. kp-mcp passes :func:`runner_nonces` of its executor, so a
+            shared store makes an answer single-use across workers and replicas.
+        ttl: How long the user has to answer.
+        clock: Wall-clock seconds (the claims' expiry travels to other processes).
     """
 
     def __init__(
         self,
         *,
+        nonces: Callable[[], NonceMemory] | None = None,
         ttl: float = STATE_TTL_SECONDS,
-        max_nonces: int = MAX_REMEMBERED_NONCES,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._find_nonces = nonces or runner_nonces(None)
+        self._nonces: NonceMemory | None = None
         self._ttl = ttl
-        self._max = max_nonces
         self._clock = clock
-        self._used: OrderedDict[str, float] = OrderedDict()  # nonce -> when its state expires
 
     def issue(
         self,
@@ -151,12 +267,13 @@ class PendingCalls:
         )
         return claims.model_dump_json()
 
-    def redeem(self, state: str, *, tool: str, key: str | None) -> PendingCall:
+    async def redeem(self, state: str, *, tool: str, key: str | None) -> PendingCall:
         """The claims of an echoed state, once: the same state is refused the second time.
 
         Raises:
             MCPError: ``-32602`` when the state is malformed, expired, for another tool or key,
-                or already used.
+                or already used, or when the nonce memory cannot say (a state store that does
+                not answer approves nothing).
         """
         try:
             claims = PendingCall.model_validate_json(state)
@@ -169,26 +286,15 @@ class PendingCalls:
             _refuse("another tool")
         if claims.key != key:
             _refuse("another key")
-        self._forget_expired(now)
-        if claims.nonce in self._used:
+        if self._nonces is None:
+            self._nonces = self._find_nonces()
+        try:
+            first_use = await self._nonces.use_once(claims.nonce, claims.expires - now)
+        except KPainterError as error:  # the shared store is down: fail closed
+            _refuse(f"used-nonce memory unavailable ({error.code})")
+        if not first_use:
             _refuse("replayed")
-        self._used[claims.nonce] = claims.expires
-        while len(self._used) > self._max:
-            self._used.popitem(last=False)
         return claims
-
-    @property
-    def remembered(self) -> int:
-        """How many used nonces are kept (bounded; for operators and tests)."""
-        return len(self._used)
-
-    def _forget_expired(self, now: float) -> None:
-        # Insertion order is nearly expiry order (one ttl for all), so the scan stops early.
-        while self._used:
-            nonce, expires = next(iter(self._used.items()))
-            if expires > now:
-                return
-            del self._used[nonce]
 
 
 def _refuse(reason: str) -> NoReturn:

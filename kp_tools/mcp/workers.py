@@ -14,6 +14,11 @@ Two things cannot be per process once requests land on any worker:
   workers serve the stateless transport (what ``--stateless`` gives one process). And an embedded
   ``--sandbox`` would be a different KPainter in every worker, so it is refused too; serve the
   sandbox on a port (``kp-tools sandbox --port P``) and point ``KGP_BASE_URL`` at it.
+- **Consent round trips** (2026-07-28): the ``requestState`` one worker seals must open on the
+  worker the retry reaches, so they share one sealing secret, ``KP_MCP_STATE_SECRET``. When the
+  operator set none, the supervisor generates one at start and hands it to its workers through
+  their environment only (never an argument, never printed or logged). The approvals already
+  used are kept in the shared store, so none is accepted twice.
 
 The settings reach the workers through one environment variable (:data:`ENV_WORKER_SETTINGS`,
 JSON, no secrets: keys stay in the variables the user set), which the CLI sets before starting
@@ -62,14 +67,17 @@ class WorkerSettings:
     job_seconds: float = 5.0
 
     def to_env(self) -> str:
+        """The JSON the supervisor puts in :data:`ENV_WORKER_SETTINGS`."""
         return json.dumps(asdict(self))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
+        """What the supervisor set (the defaults when run on its own, without one)."""
         raw = (os.environ if env is None else env).get(ENV_WORKER_SETTINGS)
         return cls() if not raw else cls(**json.loads(raw))
 
     def http_settings(self) -> HttpSettings:
+        """The HTTP app's settings, as the supervisor's command line gave them."""
         from kp_tools.mcp.http import HttpSettings
 
         return HttpSettings(
@@ -134,8 +142,17 @@ def app_from_env() -> Starlette:
 def serve_workers(
     workers: int, http: HttpSettings, *, log_level: str, where: str, version: str
 ) -> None:
-    """Run ``workers`` processes of :func:`app_from_env` on ``http``'s port (blocks)."""
+    """Run ``workers`` processes of :func:`app_from_env` on ``http``'s port (blocks).
+
+    Without ``KP_MCP_STATE_SECRET`` in the environment, one is generated here so every worker
+    seals and opens consent states alike; it reaches them only by inheritance of the environment.
+    """
     import uvicorn
+
+    from kp_tools.mcp.request_state import ENV_STATE_SECRET, new_state_secret
+
+    if not os.environ.get(ENV_STATE_SECRET, "").strip():
+        os.environ[ENV_STATE_SECRET] = new_state_secret()
 
     settings = WorkerSettings(
         host=http.host,
@@ -148,7 +165,7 @@ def serve_workers(
     os.environ[ENV_WORKER_SETTINGS] = settings.to_env()
     print(
         f"kp-mcp {version}: streamable HTTP on http://{http.host}:{http.port}/mcp -> {where} "
-        f"({workers} workers, stateless, shared state)",
+        f"({workers} workers, stateless, shared state and sealing secret)",
         file=sys.stderr,
         flush=True,
     )

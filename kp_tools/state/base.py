@@ -3,7 +3,9 @@
 The executor remembers, per key: whether ``kp_me`` succeeded (and the credits it saw), whether the
 key is halted (and why), a cached catalog, recent spending requests (to return the job already
 started instead of paying twice), and the credits reserved in its budget window. Entries are
-keyed by :attr:`ApiKey.fingerprint`, never the key. A store also keeps recent audit events.
+keyed by :attr:`ApiKey.fingerprint`, never the key. A store also keeps recent audit events, and
+the single-use tokens already spent (kp-mcp's consent approvals), so a shared store lets no
+replica accept an answer another one already used.
 A store that cannot answer raises :class:`StateUnavailableError`; the executor then refuses the
 call rather than running it without its checks.
 """
@@ -154,6 +156,15 @@ class StateStore(ABC):
     @abstractmethod
     async def credits_spent(self, key_id: str, *, window: float, now: float) -> Ledger:
         """What the key's window holds at ``now`` (``frees_at``: when the oldest leaves)."""
+
+    @abstractmethod
+    async def use_once(self, token: str, ttl: float) -> bool:
+        """Atomically mark ``token`` used for ``ttl`` seconds: True the first time, then False.
+
+        What makes an answer single-use (kp-mcp's consent approvals): when several callers (or
+        replicas) use the same token at once, exactly one gets True. A token is forgotten after
+        ``ttl``, by which time whatever carried it has expired too.
+        """
 
     async def record_event(self, record: Mapping[str, Any]) -> None:  # noqa: B027 - optional
         """Keep an audit event where other processes can read it (Redis: a stream)."""

@@ -43,7 +43,12 @@ class _Entry:
 
 
 class MemoryStateStore(StateStore):
-    """Keeps at most ``max_keys`` keys (least recently used go first)."""
+    """Keeps at most ``max_keys`` keys (least recently used go first).
+
+    Used tokens (:meth:`use_once`) are bounded apart, by ``max_tokens``: they leave when their
+    time is up, and past the bound the oldest go first (a token forgotten that early could be
+    used again, so the bound is far above what one process sees in a token's lifetime).
+    """
 
     def __init__(
         self,
@@ -51,12 +56,15 @@ class MemoryStateStore(StateStore):
         *,
         max_keys: int = 10_000,
         max_events: int = 1000,
+        max_tokens: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl or StateTTL()
         self.max_keys = max_keys
+        self.max_tokens = max_tokens
         self._clock = clock
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._tokens: OrderedDict[str, float] = OrderedDict()  # token -> when it is forgotten
         # Budget ledgers live apart from the LRU-bounded entries: evicting one would forget
         # credits spent and let the key pass its ceiling. They only hold what is in a window.
         self._ledgers: dict[str, list[Reservation]] = {}
@@ -184,6 +192,28 @@ class MemoryStateStore(StateStore):
             oldest = min((item.at for item in live), default=None)
             frees_at = None if oldest is None else oldest + window
             return Ledger(True, sum(i.credits for i in live), frees_at)
+
+    async def use_once(self, token: str, ttl: float) -> bool:
+        with self._lock:
+            now = self._clock()
+            # Nearly in expiry order (callers use one ttl), so the scan stops at the first live one.
+            while self._tokens:
+                oldest, forgotten_at = next(iter(self._tokens.items()))
+                if forgotten_at > now:
+                    break
+                del self._tokens[oldest]
+            if token in self._tokens:
+                return False
+            self._tokens[token] = now + ttl
+            while len(self._tokens) > self.max_tokens:
+                self._tokens.popitem(last=False)
+            return True
+
+    @property
+    def used_tokens(self) -> int:
+        """How many used tokens are remembered (bounded by ``max_tokens``; for operators)."""
+        with self._lock:
+            return len(self._tokens)
 
     async def record_event(self, record: Mapping[str, Any]) -> None:
         with self._lock:

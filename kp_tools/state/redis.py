@@ -2,7 +2,9 @@
 
 Every entry has a TTL, keys are the hashed fingerprints (never API keys), and the operations
 where races matter are single Redis commands or scripts: claiming a spending request is
-``SET NX`` (two replicas sending the same create at once start one job), and lowering the credits
+``SET NX`` (two replicas sending the same create at once start one job), so is using a
+single-use token (``<prefix>:once:<token>``: an approval is accepted by one replica only), and
+lowering the credits
 seen is a script that keeps the entry's TTL, and reserving budget is a script that sums the window
 and adds the reservation in one step, so two replicas cannot both pass the same ceiling. Audit
 events go to one capped stream (``<prefix>:audit``). When Redis does not answer, calls fail with
@@ -225,6 +227,11 @@ class RedisStateStore(StateStore):
         spent = sum(int(member.rsplit(":", 1)[1]) for member, _ in entries)
         frees_at = float(entries[0][1]) + window if entries else None
         return Ledger(True, spent, frees_at)
+
+    async def use_once(self, token: str, ttl: float) -> bool:
+        key = f"{self.prefix}:once:{token}"
+        taken = await self._do(self._redis().set(key, "1", nx=True, px=max(int(ttl * 1000), 1)))
+        return bool(taken)
 
     async def record_event(self, record: Mapping[str, Any]) -> None:
         fields: dict[FieldT, EncodableT] = {"event": json.dumps(record, sort_keys=True)}

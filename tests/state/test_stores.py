@@ -109,6 +109,44 @@ async def test_the_catalog_cache_expires(store: StateStore) -> None:
     assert await store.get_catalog("k1") is None
 
 
+async def test_a_token_is_used_once_until_its_time_is_up(store: StateStore) -> None:
+    assert await store.use_once("nonce-1", 0.3) is True
+    assert await store.use_once("nonce-1", 0.3) is False
+    assert await store.use_once("nonce-2", 0.3) is True  # tokens are independent
+    await asyncio.sleep(0.4)
+    assert await store.use_once("nonce-1", 0.3) is True  # forgotten with what carried it
+
+
+async def test_concurrent_uses_of_one_token_have_exactly_one_winner(store: StateStore) -> None:
+    uses = await asyncio.gather(*(store.use_once("approval", 5.0) for _ in range(20)))
+    assert uses.count(True) == 1
+
+
+async def test_two_redis_stores_on_one_server_share_used_tokens(redis_url: str) -> None:
+    """What two replicas see: a token one used is refused by the other, but not across prefixes."""
+    prefix = f"test-{uuid.uuid4().hex[:8]}"
+    one = RedisStateStore(redis_url, prefix=prefix)
+    other = RedisStateStore(redis_url, prefix=prefix)
+    elsewhere = RedisStateStore(redis_url, prefix=f"{prefix}-other-deployment")
+    try:
+        uses = await asyncio.gather(
+            *(store.use_once("approval", 5.0) for store in [one, other] * 10)
+        )
+        assert uses.count(True) == 1
+        assert await elsewhere.use_once("approval", 5.0) is True
+    finally:
+        for store in (one, other, elsewhere):
+            await store.aclose()
+
+
+async def test_the_memory_stores_used_tokens_are_bounded() -> None:
+    store = MemoryStateStore(max_tokens=3)
+    for index in range(5):
+        assert await store.use_once(f"t{index}", 60.0)
+    assert store.used_tokens == 3
+    assert await store.use_once("t4", 60.0) is False  # the newest are kept
+
+
 async def test_the_memory_store_is_bounded() -> None:
     store = MemoryStateStore(max_keys=100)
     for index in range(1000):
