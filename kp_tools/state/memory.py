@@ -209,12 +209,6 @@ class MemoryStateStore(StateStore):
                 self._tokens.popitem(last=False)
             return True
 
-    @property
-    def used_tokens(self) -> int:
-        """How many used tokens are remembered (bounded by ``max_tokens``; for operators)."""
-        with self._lock:
-            return len(self._tokens)
-
     async def record_event(self, record: Mapping[str, Any]) -> None:
         with self._lock:
             self._events.append(dict(record))

@@ -102,11 +102,17 @@ async def test_an_answer_used_in_one_process_is_refused_in_another_sharing_the_s
 
 
 async def test_a_used_nonce_is_remembered_for_as_long_as_its_state_lives() -> None:
-    clock, store = Clock(), MemoryStateStore()
+    clock, store_clock = Clock(), Clock()
+    store = MemoryStateStore(clock=store_clock)
     pending = PendingCalls(nonces=lambda: store, ttl=60, clock=clock)
+    state = pending.issue(PendingKind.CONSENT, tool="t", key="k")
     clock.now += 45
-    await pending.redeem(pending.issue(PendingKind.CONSENT, tool="t", key="k"), tool="t", key="k")
-    assert store.used_tokens == 1  # held for the state's remaining life, then forgotten
+    await pending.redeem(state, tool="t", key="k")
+    nonce = json.loads(state)["nonce"]
+    store_clock.now += 14
+    assert await store.use_once(nonce, 60) is False  # still held while the state could be used
+    store_clock.now += 2
+    assert await store.use_once(nonce, 60) is True  # then forgotten: the state has expired
 
 
 class DownStore(MemoryStateStore):

@@ -143,8 +143,8 @@ async def test_the_memory_stores_used_tokens_are_bounded() -> None:
     store = MemoryStateStore(max_tokens=3)
     for index in range(5):
         assert await store.use_once(f"t{index}", 60.0)
-    assert store.used_tokens == 3
     assert await store.use_once("t4", 60.0) is False  # the newest are kept
+    assert await store.use_once("t0", 60.0) is True  # the oldest went first
 
 
 async def test_the_memory_store_is_bounded() -> None:
