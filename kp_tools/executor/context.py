@@ -120,4 +120,6 @@ class CallContext:
             wait_seconds if limit is None else min(wait_seconds, limit),
             policy=self._executor.wait_policy,
             progress=self._progress,
+            # What this caller learned about this job carries over to its next wait on it.
+            memory_key=(self.key.fingerprint, str(job_id)),
         )
