@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from kp_tools import SPECS, Effect, Executor, Sandbox, ToolSpec
 from kp_tools.mcp import build_server
+from kp_tools.mcp.tools import outcome_model, tool_output_schema
 from kp_tools.sandbox import FAIL_MARKER
 from kp_tools.specs import NoArguments, ToolContext
 from tests.conftest import BROKE, MEMBER, READONLY, REVOKED
@@ -299,3 +300,12 @@ async def test_a_ninth_spec_is_served_without_touching_the_mcp_layer(mode: str) 
         result = await client.call_tool("kp_echo", {"words": "hello"})
         assert payload(result) == {"ok": True, "result": {"said": "hello"}}
     await executor.aclose()
+
+
+@pytest.mark.parametrize("spec", list(SPECS.values()), ids=lambda spec: spec.name)
+def test_the_assembled_output_schema_is_the_one_pydantic_generates(
+    spec: ToolSpec[Any, Any],
+) -> None:
+    generated = outcome_model(spec).model_json_schema(mode="serialization")
+
+    assert tool_output_schema(spec) == generated
