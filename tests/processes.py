@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -65,3 +66,43 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+@contextlib.contextmanager
+def served_sandbox(logs: Path) -> Iterator[str]:
+    """``kp-tools sandbox`` on a free loopback port with instant jobs; yields its API base URL."""
+    port = free_port()
+    upstream = f"http://127.0.0.1:{port}/openapi/v1"
+    args = [str(KP_TOOLS), "sandbox", "--port", str(port), "--job-seconds", "0"]
+    process = start(args, child_env(), f"{upstream}/health", logs / "sandbox.log")
+    try:
+        yield upstream
+    finally:
+        stop(process)
+
+
+def upstream_posts(upstream: str, path: str = "/creations") -> int:
+    """How many POSTs to ``path`` the served sandbox at ``upstream`` has received."""
+    log = httpx.get(upstream.replace("/openapi/v1", "/_sandbox/requests")).json()
+    return sum(1 for r in log["requests"] if (r["method"], r["path"]) == ("POST", path))
+
+
+@contextlib.contextmanager
+def stateless_replicas(
+    upstream: str, redis_url: str, logs: Path, settings: list[tuple[list[str], dict[str, str]]]
+) -> Iterator[list[str]]:
+    """One ``kp-mcp --transport http --stateless`` per (flags, env) on one Redis; their URLs."""
+    processes: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    try:
+        for number, (flags, extra) in enumerate(settings):
+            port = free_port()
+            args = [str(KP_MCP), "--transport", "http", "--stateless", "--port", str(port), *flags]
+            env = child_env(KGP_BASE_URL=upstream, KP_STATE_URL=redis_url, **extra)
+            health = f"http://127.0.0.1:{port}/healthz"
+            processes.append(start(args, env, health, logs / f"replica-{number}.log"))
+            urls.append(f"http://127.0.0.1:{port}/mcp")
+        yield urls
+    finally:
+        for process in processes:
+            stop(process)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import httpx2
 import pytest
 from mcp import MCPError
@@ -31,7 +30,7 @@ from kp_tools.mcp.request_state import ENV_STATE_SECRET, new_state_secret
 from tests.conftest import MEMBER
 from tests.mcp.conftest import payload
 from tests.mcp.scripted_human import APPROVE, ScriptedHuman
-from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop
+from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop, upstream_posts
 from tests.redis_server import redis_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
@@ -52,8 +51,7 @@ class Upstream:
     url: str
 
     def creates(self) -> int:
-        log = httpx.get(self.url.replace("/openapi/v1", "/_sandbox/requests")).json()
-        return sum(1 for r in log["requests"] if (r["method"], r["path"]) == ("POST", "/creations"))
+        return upstream_posts(self.url)
 
 
 class ServerLog:

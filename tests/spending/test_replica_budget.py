@@ -8,17 +8,15 @@ from the ``--budget-credits`` flag, the other from ``KP_BUDGET_CREDITS``.
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.conftest import MEMBER
 from tests.mcp.conftest import payload
-from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop
+from tests.processes import served_sandbox, stateless_replicas, upstream_posts
 from tests.redis_server import redis_server
 from tests.state.test_replicas import call
 
@@ -33,42 +31,19 @@ class Replicas:
     upstream: str
 
     def creates(self) -> int:
-        log = httpx.get(self.upstream.replace("/openapi/v1", "/_sandbox/requests")).json()
-        return sum(
-            1 for r in log["requests"] if r["method"] == "POST" and r["path"] == "/creations"
-        )
+        return upstream_posts(self.upstream)
 
 
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
     logs = tmp_path_factory.mktemp("budget-replicas")
-    with redis_server() as redis_url:
-        port = free_port()
-        upstream = f"http://127.0.0.1:{port}/openapi/v1"
-        sandbox = start(
-            [str(KP_TOOLS), "sandbox", "--port", str(port), "--job-seconds", "0"],
-            child_env(),
-            f"{upstream}/health",
-            logs / "sandbox.log",
-        )
-        processes: list[subprocess.Popen[bytes]] = []
-        urls = []
-        try:
-            for name, flags, extra in (
-                ("a", ["--budget-credits", str(CEILING)], {}),
-                ("b", [], {"KP_BUDGET_CREDITS": str(CEILING)}),
-            ):
-                replica_port = free_port()
-                args = [str(KP_MCP), "--transport", "http", "--stateless"]
-                args += ["--port", str(replica_port), *flags]
-                env = child_env(KGP_BASE_URL=upstream, KP_STATE_URL=redis_url, **extra)
-                health = f"http://127.0.0.1:{replica_port}/healthz"
-                processes.append(start(args, env, health, logs / f"replica-{name}.log"))
-                urls.append(f"http://127.0.0.1:{replica_port}/mcp")
-            yield Replicas(urls, upstream)
-        finally:
-            for process in [*processes, sandbox]:
-                stop(process)
+    settings = [(["--budget-credits", str(CEILING)], {}), ([], {"KP_BUDGET_CREDITS": str(CEILING)})]
+    with (
+        redis_server() as redis_url,
+        served_sandbox(logs) as upstream,
+        stateless_replicas(upstream, redis_url, logs, settings) as urls,
+    ):
+        yield Replicas(urls, upstream)
 
 
 async def test_concurrent_creates_on_two_replicas_start_only_what_the_budget_allows(

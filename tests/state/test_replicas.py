@@ -22,7 +22,16 @@ from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import FREE, MEMBER
 from tests.mcp.conftest import error_code, payload
-from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop
+from tests.processes import (
+    KP_MCP,
+    child_env,
+    free_port,
+    served_sandbox,
+    start,
+    stateless_replicas,
+    stop,
+    upstream_posts,
+)
 from tests.redis_server import redis_server
 
 pytestmark = [pytest.mark.slow]
@@ -37,43 +46,18 @@ class Cluster:
     upstream: str
 
     def posts(self, path: str = "/creations") -> int:
-        log = httpx.get(self.upstream.replace("/openapi/v1", "/_sandbox/requests")).json()
-        return sum(1 for r in log["requests"] if r["method"] == "POST" and r["path"] == path)
+        return upstream_posts(self.upstream, path)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     logs = tmp_path_factory.mktemp("replicas")
-    with redis_server() as redis_url:
-        port = free_port()
-        upstream = f"http://127.0.0.1:{port}/openapi/v1"
-        sandbox = start(
-            [str(KP_TOOLS), "sandbox", "--port", str(port), "--job-seconds", "0"],
-            child_env(),
-            f"{upstream}/health",
-            logs / "sandbox.log",
-        )
-        replicas: list[subprocess.Popen[bytes]] = []
-        urls = []
-        try:
-            for name in ("a", "b"):
-                replica_port = free_port()
-                args = [
-                    str(KP_MCP),
-                    "--transport",
-                    "http",
-                    "--stateless",
-                    "--port",
-                    str(replica_port),
-                ]
-                env = child_env(KGP_BASE_URL=upstream, KP_STATE_URL=redis_url)
-                health = f"http://127.0.0.1:{replica_port}/healthz"
-                replicas.append(start(args, env, health, logs / f"replica-{name}.log"))
-                urls.append(f"http://127.0.0.1:{replica_port}/mcp")
-            yield Cluster(urls[0], urls[1], upstream)
-        finally:
-            for process in [*replicas, sandbox]:
-                stop(process)
+    with (
+        redis_server() as redis_url,
+        served_sandbox(logs) as upstream,
+        stateless_replicas(upstream, redis_url, logs, [([], {}), ([], {})]) as urls,
+    ):
+        yield Cluster(urls[0], urls[1], upstream)
 
 
 @contextlib.asynccontextmanager
