@@ -127,13 +127,13 @@ def test_the_check_sees_a_missing_file_a_link_outside_and_an_existing_one(tmp_pa
     assert exists("docs/", ROOT)
     assert exists("workflow.md#one-outcome", ROOT / "docs")
     assert not exists("docs/no-such-page.md", ROOT)
-    assert not exists("../shared/design.md", ROOT / "docs")
+    assert not exists("../other/notes.md", ROOT / "docs")
     pattern = path_pattern()
-    text = "see docs/workflow.md, `kp_tools/api_contract.py` and ../shared/design.md; not mydocs/x"
+    text = "see docs/workflow.md, `kp_tools/api_contract.py` and ../other/notes.md; not mydocs/x"
     assert [m.group(1) for m in pattern.finditer(text)] == [
         "docs/workflow.md",
         "kp_tools/api_contract.py",
-        "../shared/design.md",
+        "../other/notes.md",
     ]
 
 
