@@ -12,8 +12,9 @@ Needs the ``mcp`` extra (``pip install 'kp-tools[mcp]'``). Names load on first u
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kp_tools._lazy import lazy_exports
 
 if TYPE_CHECKING:  # what mypy sees; tests/test_exports.py checks it matches _EXPORTS
     from kp_tools.mcp.http import HttpSettings as HttpSettings
@@ -30,14 +31,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kp_tools.mcp' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
