@@ -123,3 +123,32 @@ async def test_a_verification_served_by_one_worker_is_seen_by_the_other(
             stop(process)
 
     assert set(served_by) - {verified_by}  # another worker served a call, and knew the key
+
+
+async def test_worker_connections_send_without_waiting_for_acks() -> None:
+    """The workers' shared socket, bound as uvicorn binds it, gives connections TCP_NODELAY."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    from kp_tools.mcp.workers import tcp_listener
+
+    listener = tcp_listener(uvicorn.Config("x:y", host="127.0.0.1", port=0).bind_socket())
+    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+    try:
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        assert await asyncio.wait_for(accepted, 10) == 1
+        assert listener.get_inheritable()  # the workers still inherit it
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()
