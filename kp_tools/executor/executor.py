@@ -338,10 +338,9 @@ class Executor:
             can_manage_creations=me.can_manage_creations,
             verified_at=time.time(),
         )
-        await self.store.set_verification(key.fingerprint, verification)
         blocked = me.blocking_code()
         halt = None if blocked is None else Halt(blocked, _HALT_REASONS[blocked], time.time())
-        await self.store.set_halt(key.fingerprint, halt)
+        await self.store.record_verification(key.fingerprint, verification, halt)
 
     async def _apply_upstream_error(self, key: ApiKey, error: KPainterError) -> None:
         if error.code in _FORGETTING:

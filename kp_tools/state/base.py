@@ -114,6 +114,18 @@ class StateStore(ABC):
     async def set_halt(self, key_id: str, halt: Halt | None) -> None:
         """Refuse the key's creates and edits from now on (or, with ``None``, lift the halt)."""
 
+    async def record_verification(
+        self, key_id: str, verification: Verification, halt: Halt | None
+    ) -> None:
+        """Record a successful ``kp_me`` and the halt its answer implies (``None`` lifts one).
+
+        One write for what one answer says, so a store shared over the network pays one round
+        trip for it. The default writes them one after the other; stores override it to write
+        both at once.
+        """
+        await self.set_verification(key_id, verification)
+        await self.set_halt(key_id, halt)
+
     @abstractmethod
     async def debit(self, key_id: str, credits: int) -> None:
         """Lower the credits seen at ``kp_me`` after a spend, so the next preflight is right."""

@@ -124,6 +124,14 @@ class MemoryStateStore(StateStore):
                 return
             self._entry(key_id).halt = self._expiring(halt, self.ttl.halt)
 
+    async def record_verification(
+        self, key_id: str, verification: Verification, halt: Halt | None
+    ) -> None:
+        with self._lock:
+            entry = self._entry(key_id)
+            entry.verification = self._expiring(verification, self.ttl.verification)
+            entry.halt = None if halt is None else self._expiring(halt, self.ttl.halt)
+
     async def debit(self, key_id: str, credits: int) -> None:
         with self._lock:
             entry = self._entry(key_id)

@@ -157,6 +157,23 @@ class RedisStateStore(StateStore):
     async def set_halt(self, key_id: str, halt: Halt | None) -> None:
         await self._put(self._key(key_id, "halt"), halt, self.ttl.halt)
 
+    async def record_verification(
+        self, key_id: str, verification: Verification, halt: Halt | None
+    ) -> None:
+        """Both in one MULTI/EXEC: one round trip, and no replica reads one without the other."""
+        pipeline = self._redis().pipeline(transaction=True)
+        pipeline.set(
+            self._key(key_id, "verification"),
+            json.dumps(asdict(verification)),
+            px=int(self.ttl.verification * 1000),
+        )
+        halt_key = self._key(key_id, "halt")
+        if halt is None:
+            pipeline.delete(halt_key)
+        else:
+            pipeline.set(halt_key, json.dumps(asdict(halt)), px=int(self.ttl.halt * 1000))
+        await self._do(pipeline.execute())
+
     async def _put(self, key: str, value: Verification | Halt | None, ttl: float) -> None:
         if value is None:
             await self._do(self._redis().delete(key))

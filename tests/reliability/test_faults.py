@@ -473,6 +473,9 @@ class FlakyStore(MemoryStateStore):
     async def set_verification(self, key_id: str, verification: Any) -> None:
         raise StateUnavailableError("state store down")
 
+    async def record_verification(self, key_id: str, verification: Any, halt: Any) -> None:
+        raise StateUnavailableError("state store down")
+
 
 async def test_a_store_failing_while_recording_an_upstream_error_still_gives_an_outcome() -> None:
     sandbox = Sandbox()

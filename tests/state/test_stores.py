@@ -60,6 +60,18 @@ async def test_halts_are_set_and_lifted(store: StateStore) -> None:
     assert (await store.load("k1")).halt is None
 
 
+async def test_a_verification_is_recorded_with_the_halt_it_implies(store: StateStore) -> None:
+    halt = Halt(ErrorCode.INSUFFICIENT_CREDITS, "no credits", 2.0)
+    await store.record_verification("k1", verification(0), halt)
+    assert await store.load("k1") == type(await store.load("k1"))(verification(0), halt)
+
+    await store.record_verification("k1", verification(100), None)  # topped up: lifted
+    state = await store.load("k1")
+    assert state.verification == verification(100) and state.halt is None
+    await asyncio.sleep(0.4)
+    assert (await store.load("k1")).verification is None  # each keeps its own TTL
+
+
 async def test_state_never_crosses_keys(store: StateStore) -> None:
     await store.set_verification("k1", verification())
     await store.set_halt("k1", Halt(ErrorCode.INSUFFICIENT_PERMISSION, "no", 1.0))
