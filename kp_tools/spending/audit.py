@@ -99,8 +99,9 @@ class LoggerSink:
     """The ``kp_tools.audit`` logger, at INFO, one JSON object per message."""
 
     async def write(self, record: Mapping[str, Any]) -> None:
-        """Log the record."""
-        logger.info("%s", json.dumps(record, sort_keys=True))
+        """Log the record (serialised only when the logger would emit it)."""
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("%s", json.dumps(record, sort_keys=True))
 
 
 class JsonLinesFile:
