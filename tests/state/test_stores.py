@@ -12,6 +12,7 @@ from kp_tools.errors import ErrorCode, StateUnavailableError
 from kp_tools.state import (
     ClaimStatus,
     Halt,
+    KeyState,
     MemoryStateStore,
     StateStore,
     StateTTL,
@@ -63,13 +64,12 @@ async def test_halts_are_set_and_lifted(store: StateStore) -> None:
 async def test_a_verification_is_recorded_with_the_halt_it_implies(store: StateStore) -> None:
     halt = Halt(ErrorCode.INSUFFICIENT_CREDITS, "no credits", 2.0)
     await store.record_verification("k1", verification(0), halt)
-    assert await store.load("k1") == type(await store.load("k1"))(verification(0), halt)
+    assert await store.load("k1") == KeyState(verification(0), halt)
 
     await store.record_verification("k1", verification(100), None)  # topped up: lifted
-    state = await store.load("k1")
-    assert state.verification == verification(100) and state.halt is None
+    assert await store.load("k1") == KeyState(verification(100), None)
     await asyncio.sleep(0.4)
-    assert (await store.load("k1")).verification is None  # each keeps its own TTL
+    assert await store.load("k1") == KeyState()  # and it expires like a lone verification
 
 
 async def test_state_never_crosses_keys(store: StateStore) -> None:
