@@ -43,6 +43,7 @@ from kp_tools import ApiKey, Executor, KPainterClient, KPainterError, RetryPolic
 from kp_tools.langchain import KPainterToolkit, kp_config
 from kp_tools.llamaindex import KPainterToolSpec
 from kp_tools.mcp import build_server
+from kp_tools.redaction import install_log_redaction
 from kp_tools.sandbox import Fault
 from kp_tools.sandbox.transport import SandboxTransport
 from kp_tools.specs import SPECS
@@ -443,7 +444,14 @@ class Script:
 
 @pytest.fixture
 def every_log_record() -> Iterator[list[logging.LogRecord]]:
-    """Every record of every logger at DEBUG, whatever levels earlier tests left behind."""
+    """Every record of every logger at DEBUG, whatever levels earlier tests left behind.
+
+    With log redaction installed, as kp-mcp and kp-tools install it at start-up and as an
+    application embedding kp-tools is told to: httpx logs request URLs at INFO, and a key a model
+    put into a query is in them. (Run alone, this module used to depend on an earlier test
+    having installed it.)
+    """
+    install_log_redaction()
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
