@@ -289,9 +289,10 @@ class KPainterClient:
         Built as ``AsyncClient.build_request`` would build it, without what never changes
         between two calls: the absolute URL is parsed once per path (:func:`_absolute_url`) and
         the pooled client's default headers are copied, not merged with its (always empty)
-        cookie jar. On the production topology that is 5-9% less CPU per call for kp-mcp
-        (bench/topology.py, its table of where the CPU goes: kp-mcp against the
-        ``kp-build-request`` variant of bench/fixtures/variant_server.py).
+        cookie jar. On the production topology that is about 5% less CPU per call for kp-mcp
+        (median of five A/B runs, 0 to 9%; bench/topology.py measures it in its table of where
+        the CPU goes: kp-mcp against the ``kp-build-request`` variant of
+        bench/fixtures/variant_server.py).
 
         No cookies ever ride along: the pooled client's jar refuses every cookie (see
         :meth:`_client`), because the client serves many users and a ``Set-Cookie`` from one
