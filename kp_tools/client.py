@@ -72,6 +72,11 @@ CONNECT_SHARE: Final = 0.8
 It must end before the attempt's own timeout does: a connect that times out proves the request
 never left, so even a create may be sent again, while an attempt cut short by the overall timeout
 may have been sent."""
+KEEPALIVE_SECONDS: Final = 4.0
+"""How long an idle pooled connection is reused. Servers close idle connections on their own
+clock, uvicorn and Node.js after 5 s (the sandbox too), and httpx's default of 5 s raced them: a
+create sent on a connection the server was closing at that moment is lost unanswered, and ends
+``outcome_unknown``. Under that, the pool lets the connection go first."""
 _NO_COOKIES: Final = DefaultCookiePolicy(allowed_domains=[])
 
 logger = logging.getLogger("kp_tools.client")
@@ -258,6 +263,11 @@ class KPainterClient:
             http = httpx.AsyncClient(
                 transport=self._transport,
                 timeout=self.timeout,
+                limits=httpx.Limits(
+                    max_connections=100,
+                    max_keepalive_connections=20,
+                    keepalive_expiry=KEEPALIVE_SECONDS,
+                ),
                 cookies=CookieJar(_NO_COOKIES),  # stored cookies would be shared by all users
                 headers={"User-Agent": f"kp-tools/{__version__}", "Accept": "application/json"},
             )
@@ -402,12 +412,15 @@ class KPainterClient:
         """
         idempotent = method == "GET"
         started = time.perf_counter()
+        # Built before the clock starts: the first call's pool (and its TLS context) takes tens
+        # of milliseconds, which must not eat into the margin by which a connect timeout ends
+        # first (CONNECT_SHARE) and so proves a create was never sent.
+        http = self._client()
         try:
             # httpx bounds each phase (connect, each read) by ``budget``, but an answer trickled
             # a byte at a time, each just inside the read timeout, would never end; the timeout
             # bounds the attempt as a whole, so the policy's deadline holds to the second.
             async with asyncio.timeout(budget):
-                http = self._client()
                 request = self._request(http, method, path, key, json_body, params, budget)
                 response = await http.send(request, stream=True)
                 try:

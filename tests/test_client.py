@@ -410,3 +410,47 @@ async def test_an_id_is_always_one_path_segment(creation_id: str | int, path: st
     await client_for(httpx.MockTransport(handle)).get_creation(KEY, creation_id)
     assert seen[0].url.raw_path.decode() == path
     assert seen[0].url.query == b""
+
+
+@pytest.mark.slow
+async def test_an_idle_pooled_connection_is_let_go_before_a_five_second_server_drops_it() -> None:
+    """A request never rides a connection the server may be closing (a lost create is unknown)."""
+    import asyncio
+
+    from kp_tools.client import KEEPALIVE_SECONDS
+
+    connections = 0
+    body = b'{"status": "ok"}'
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (
+            len(body),
+            body,
+        )
+    )
+
+    async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        with suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(answer)
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(keep_alive, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = KPainterClient(f"http://127.0.0.1:{port}/openapi/v1", retry=FAST)
+    try:
+        await client.health()
+        await client.health()
+        assert connections == 1  # reused while fresh
+        await asyncio.sleep(KEEPALIVE_SECONDS + 0.3)  # idle past ours, not yet past a 5 s server's
+        await client.health()
+        assert connections == 2
+        assert KEEPALIVE_SECONDS < 5
+    finally:
+        await client.aclose()
+        server.close()
+        await server.wait_closed()
