@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from kp_tools import (
     RetryPolicy,
     UpstreamUnavailableError,
 )
+from kp_tools.client import KEEPALIVE_SECONDS
 from kp_tools.errors import ErrorCode
 
 KEY = ApiKey("kgp_client_test_key")
@@ -415,10 +417,6 @@ async def test_an_id_is_always_one_path_segment(creation_id: str | int, path: st
 @pytest.mark.slow
 async def test_an_idle_pooled_connection_is_let_go_before_a_five_second_server_drops_it() -> None:
     """A request never rides a connection the server may be closing (a lost create is unknown)."""
-    import asyncio
-
-    from kp_tools.client import KEEPALIVE_SECONDS
-
     connections = 0
     body = b'{"status": "ok"}'
     answer = (

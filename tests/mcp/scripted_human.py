@@ -11,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from mcp.client import Client
 from mcp.client.session import ClientRequestContext
 from mcp.types import (
+    CallToolResult,
     ElicitRequestFormParams,
     ElicitRequestParams,
     ElicitRequestURLParams,
     ElicitResult,
     ErrorData,
 )
+
+from kp_tools.mcp.consent import CONSENT_INPUT_KEY
 
 APPROVE = ElicitResult(action="accept", content={"approve": True})
 DECLINE = ElicitResult(action="decline")
@@ -52,3 +56,21 @@ class ScriptedHuman:
     @property
     def pages(self) -> list[ElicitRequestURLParams]:
         return [p for p in self.asked if isinstance(p, ElicitRequestURLParams)]
+
+
+async def answer_consent(
+    client: Client,
+    arguments: dict[str, Any],
+    state: str | None,
+    answer: ElicitResult = APPROVE,
+) -> CallToolResult:
+    """A 2026-07-28 create sent again with the person's answer and the state it was asked with."""
+    result = await client.session.call_tool(
+        "kp_create_creation",
+        arguments,
+        input_responses={CONSENT_INPUT_KEY: answer},
+        request_state=state,
+        allow_input_required=True,
+    )
+    assert isinstance(result, CallToolResult)
+    return result

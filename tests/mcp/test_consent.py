@@ -40,7 +40,7 @@ from kp_tools.mcp.consent import (
 from kp_tools.spending.consent import SpendRequest
 from tests.conftest import FREE, MEMBER
 from tests.mcp.conftest import error_code, payload
-from tests.mcp.scripted_human import APPROVE, CANCEL, DECLINE, ScriptedHuman
+from tests.mcp.scripted_human import APPROVE, CANCEL, DECLINE, ScriptedHuman, answer_consent
 from tests.processes import KP_MCP, child_env
 
 SLIDES = {
@@ -180,23 +180,6 @@ async def first_round(client: Client) -> InputRequiredResult:
     return result
 
 
-async def retry(
-    client: Client,
-    state: str | None,
-    answer: ElicitResult = APPROVE,
-    arguments: dict[str, Any] = SLIDES,
-) -> CallToolResult:
-    result = await client.session.call_tool(
-        "kp_create_creation",
-        arguments,
-        input_responses={CONSENT_INPUT_KEY: answer},
-        request_state=state,
-        allow_input_required=True,
-    )
-    assert isinstance(result, CallToolResult)
-    return result
-
-
 async def test_the_question_is_one_form_and_the_state_is_opaque(
     asking: Executor, sandbox: Sandbox
 ) -> None:
@@ -218,10 +201,10 @@ async def test_a_replayed_approval_is_refused_and_spends_nothing_more(
 ) -> None:
     async with driving(asking) as client:
         asked = await first_round(client)
-        assert payload(await retry(client, asked.request_state))["ok"] is True
+        assert payload(await answer_consent(client, SLIDES, asked.request_state))["ok"] is True
         assert sandbox.count(*POSTS) == 1
         with pytest.raises(MCPError) as refused:
-            await retry(client, asked.request_state)
+            await answer_consent(client, SLIDES, asked.request_state)
         assert refused.value.code == INVALID_PARAMS
         assert payload(await client.call_tool("kp_me", {"api_key": MEMBER}))["ok"] is True
     assert sandbox.count(*POSTS) == 1
@@ -246,10 +229,10 @@ async def test_a_forged_state_is_refused_before_anything_runs(
     async with driving(asking) as client:
         asked = await first_round(client)
         with pytest.raises(MCPError) as refused:
-            await retry(client, forge(asked.request_state))
+            await answer_consent(client, SLIDES, forge(asked.request_state))
         assert refused.value.code == INVALID_PARAMS
         # the genuine state still works afterwards: the forgery consumed nothing
-        assert payload(await retry(client, asked.request_state))["ok"] is True
+        assert payload(await answer_consent(client, SLIDES, asked.request_state))["ok"] is True
     assert sandbox.count(*POSTS) == 1
 
 
@@ -260,7 +243,7 @@ async def test_an_approval_carried_to_other_arguments_is_refused(
         asked = await first_round(client)
         for changed in ({**SLIDES, "scene_count": 9}, {**SLIDES, "api_key": FREE}):
             with pytest.raises(MCPError) as refused:
-                await retry(client, asked.request_state, arguments=changed)
+                await answer_consent(client, changed, asked.request_state)
             assert refused.value.code == INVALID_PARAMS
     assert sandbox.count(*POSTS) == 0
 
@@ -322,7 +305,8 @@ async def test_an_answer_of_the_wrong_shape_on_the_wire_is_a_protocol_error(
             )
         assert refused.value.code == INVALID_PARAMS
         assert sandbox.count(*POSTS) == 0
-        assert payload(await retry(client, state))["ok"] is True  # the server keeps serving
+        # the server keeps serving
+        assert payload(await answer_consent(client, SLIDES, state))["ok"] is True
     assert sandbox.count(*POSTS) == 1
 
 

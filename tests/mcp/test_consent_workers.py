@@ -24,13 +24,12 @@ import pytest
 from mcp import MCPError
 from mcp.client import Client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult
+from mcp.types import INVALID_PARAMS, InputRequiredResult
 
-from kp_tools.mcp.consent import CONSENT_INPUT_KEY
 from kp_tools.mcp.request_state import ENV_STATE_SECRET, new_state_secret
 from tests.conftest import MEMBER
 from tests.mcp.conftest import payload
-from tests.mcp.scripted_human import APPROVE, ScriptedHuman
+from tests.mcp.scripted_human import APPROVE, ScriptedHuman, answer_consent
 from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop, upstream_posts
 from tests.redis_server import redis_server
 
@@ -107,6 +106,15 @@ def serve(args: list[str], env: dict[str, str], log: Path) -> tuple[subprocess.P
     return process, f"http://127.0.0.1:{port}/mcp"
 
 
+def two_workers(
+    upstream: Upstream, redis_url: str, tmp_path: Path
+) -> tuple[subprocess.Popen[bytes], str, ServerLog]:
+    """``kp-mcp --workers 2`` on Redis, asking before every create, and its log."""
+    env = child_env(KP_STATE_URL=redis_url, KGP_BASE_URL=upstream.url, KP_CONFIRM_ABOVE_CREDITS="0")
+    process, url = serve(["--workers", "2"], env, tmp_path / "workers.log")
+    return process, url, ServerLog(tmp_path / "workers.log")
+
+
 def client(url: str, human: ScriptedHuman | None = None) -> Client:
     """A 2026-07-28 client whose every request opens a new connection (any worker may take it)."""
     http = httpx2.AsyncClient(headers={"Connection": "close"})
@@ -129,18 +137,6 @@ async def ask(c: Client, arguments: dict[str, Any]) -> InputRequiredResult:
     return asked
 
 
-async def approve(c: Client, arguments: dict[str, Any], state: str | None) -> CallToolResult:
-    result = await c.session.call_tool(
-        "kp_create_creation",
-        arguments,
-        input_responses={CONSENT_INPUT_KEY: APPROVE},
-        request_state=state,
-        allow_input_required=True,
-    )
-    assert isinstance(result, CallToolResult)
-    return result
-
-
 def proc_file(pid: int, name: str) -> bytes:
     return Path(f"/proc/{pid}/{name}").read_bytes()
 
@@ -148,9 +144,7 @@ def proc_file(pid: int, name: str) -> bytes:
 async def test_approvals_answered_on_either_worker_each_start_one_create(
     upstream: Upstream, redis_url: str, tmp_path: Path
 ) -> None:
-    env = child_env(KP_STATE_URL=redis_url, KGP_BASE_URL=upstream.url, KP_CONFIRM_ABOVE_CREDITS="0")
-    process, url = serve(["--workers", "2"], env, tmp_path / "workers.log")
-    log = ServerLog(tmp_path / "workers.log")
+    process, url, log = two_workers(upstream, redis_url, tmp_path)
     rounds: list[tuple[int, int]] = []  # (asked on, sent by) per create
     try:
         await verify(url)
@@ -189,16 +183,14 @@ async def test_approvals_answered_on_either_worker_each_start_one_create(
 async def test_a_used_approval_is_refused_on_the_other_worker(
     upstream: Upstream, redis_url: str, tmp_path: Path
 ) -> None:
-    env = child_env(KP_STATE_URL=redis_url, KGP_BASE_URL=upstream.url, KP_CONFIRM_ABOVE_CREDITS="0")
-    process, url = serve(["--workers", "2"], env, tmp_path / "workers.log")
-    log = ServerLog(tmp_path / "workers.log")
+    process, url, log = two_workers(upstream, redis_url, tmp_path)
     try:
         await verify(url)
         before = upstream.creates()
         arguments = brief("Replayed tides")
         async with client(url) as c:
             asked = await ask(c, arguments)
-            assert payload(await approve(c, arguments, asked.request_state))["ok"] is True
+            assert payload(await answer_consent(c, arguments, asked.request_state))["ok"] is True
             _, sent_by = log.next_create()
             refused_on: list[int] = []
             while set(refused_on) <= {sent_by}:
@@ -206,7 +198,7 @@ async def test_a_used_approval_is_refused_on_the_other_worker(
                 # Four at once: one at a time, an idle worker pair can hand every new connection
                 # to the same worker; while one is busy, the other accepts.
                 replays = await asyncio.gather(
-                    *(approve(c, arguments, asked.request_state) for _ in range(4)),
+                    *(answer_consent(c, arguments, asked.request_state) for _ in range(4)),
                     return_exceptions=True,
                 )
                 for replay in replays:
@@ -240,11 +232,11 @@ async def test_replicas_given_one_secret_accept_each_others_approvals_once(
         arguments = brief("Tides behind a balancer")
         async with client(url_a) as on_a, client(url_b) as on_b:
             asked = await ask(on_a, arguments)
-            assert payload(await approve(on_b, arguments, asked.request_state))["ok"] is True
+            assert payload(await answer_consent(on_b, arguments, asked.request_state))["ok"] is True
             assert [what for _, what in log_a.new(CREATE_LINE)] == ["suspended"]
             assert [what for _, what in log_b.new(CREATE_LINE)] == ["-> ok"]
             with pytest.raises(MCPError) as replay:
-                await approve(on_a, arguments, asked.request_state)
+                await answer_consent(on_a, arguments, asked.request_state)
             assert replay.value.code == INVALID_PARAMS
             assert [why for _, why in log_a.new(REFUSAL_LINE)] == ["replayed"]
     finally:

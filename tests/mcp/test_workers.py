@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from mcp.client import Client
 
+from kp_tools.mcp.workers import tcp_listener
 from tests.mcp.conftest import error_code, payload
 from tests.processes import KP_MCP, KP_TOOLS, child_env, free_port, start, stop
 from tests.redis_server import redis_server
@@ -127,13 +131,6 @@ async def test_a_verification_served_by_one_worker_is_seen_by_the_other(
 
 async def test_worker_connections_send_without_waiting_for_acks() -> None:
     """The workers' shared socket, bound as uvicorn binds it, gives connections TCP_NODELAY."""
-    import asyncio
-    import socket
-
-    import uvicorn
-
-    from kp_tools.mcp.workers import tcp_listener
-
     listener = tcp_listener(uvicorn.Config("x:y", host="127.0.0.1", port=0).bind_socket())
     accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
