@@ -31,22 +31,31 @@ ENV_KEY: Final = "KGP_API_KEY"
 class ApiKey:
     """A user's KPainter API key. ``str()``, ``repr()`` and pickling never expose it."""
 
-    __slots__ = ("_secret", "fingerprint", "prefix", "sendable")
+    __slots__ = ("_secret", "fingerprint")
 
     def __init__(self, secret: str) -> None:
         secret = secret.strip()
         if not secret:
             raise ValueError("an API key cannot be empty")
         self._secret = secret
-        self.prefix = display_prefix(secret)
         # Workflow state is keyed by this, never by the key itself; it is stable across
         # processes so replicas sharing a state store agree on it.
         self.fingerprint = hashlib.sha256(b"kp-tools:" + secret.encode()).hexdigest()[:32]
-        # An HTTP header carries printable ASCII only. A key pasted with a zero-width space or a
-        # typographic character cannot be sent, and must be refused before httpx tries (its
-        # encoding error quotes the key).
-        self.sendable = secret.isascii() and secret.isprintable()
         remember_secret(secret)
+
+    @property
+    def prefix(self) -> str:
+        """The few leading characters people are shown (in reprs, logs and messages)."""
+        return display_prefix(self._secret)
+
+    @property
+    def sendable(self) -> bool:
+        """Whether an HTTP header can carry the key: printable ASCII only.
+
+        A key pasted with a zero-width space or a typographic character cannot be sent, and must
+        be refused before httpx tries (its encoding error quotes the key).
+        """
+        return self._secret.isascii() and self._secret.isprintable()
 
     def reveal(self) -> str:
         """The secret itself: for the request header, and for scrubbing it out of results."""

@@ -315,8 +315,11 @@ class Executor:
         return self.me_policy
 
     async def _check_gates(self, spec: ToolSpec[Any, Any], key: ApiKey, policy: MePolicy) -> None:
+        gated = not spec.verifies_key and policy is not MePolicy.OFF
+        if not gated and not spec.effect.spends_credits:
+            return  # kp_me, or a read with the gate off: no rule reads the state (on Redis, a trip)
         state = await self.store.load(key.fingerprint)
-        if not spec.verifies_key and state.verification is None:
+        if gated and state.verification is None:
             if policy is MePolicy.ENFORCE:
                 raise KPainterError(code=ErrorCode.KP_ME_REQUIRED)
             if policy is MePolicy.AUTO:

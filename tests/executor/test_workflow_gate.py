@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kp_tools import ErrorCode, Executor, MePolicy, Sandbox
+from kp_tools.state import KeyState, MemoryStateStore
 from tests.conftest import MEMBER
 
 CREATE = {"type": "slides_video", "prompt": "Photosynthesis in 4 slides", "scene_count": 4}
@@ -108,6 +109,30 @@ async def test_off_policy_skips_the_gate(sandbox: Sandbox) -> None:
     outcome = await executor.run("kp_create_creation", CREATE, api_key=MEMBER)
     assert outcome.ok, outcome
     assert sandbox.count("GET", "/me") == 0
+
+
+class _CountingStore(MemoryStateStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+
+    async def load(self, key_id: str) -> KeyState:
+        self.loads += 1
+        return await super().load(key_id)
+
+
+async def test_only_calls_a_rule_applies_to_read_the_workflow_state(sandbox: Sandbox) -> None:
+    # On a shared Redis each read is a round trip; kp_me (and a read with the gate off) has no
+    # rule that looks at the state, so it pays none.
+    store = _CountingStore()
+    executor = Executor(sandbox.client(), store=store, env={})
+    assert (await executor.run("kp_me", api_key=MEMBER)).ok
+    assert store.loads == 0
+    assert (await executor.run("kp_list_creations", api_key=MEMBER)).ok  # the kp_me gate
+    assert store.loads == 1
+    ungated = Executor(sandbox.client(), store=store, env={}, me_policy="off")
+    assert (await ungated.run("kp_list_creations", api_key=MEMBER)).ok
+    assert store.loads == 1
 
 
 async def test_unknown_tool_is_a_typed_outcome(executor: Executor) -> None:
