@@ -301,6 +301,7 @@ def serve(
 
     import uvicorn
 
+    from kp_tools.mcp.heap import freeze_start_up_objects
     from kp_tools.mcp.http import HttpSettings, build_http_app
 
     settings = HttpSettings(
@@ -326,6 +327,7 @@ def serve(
         flush=True,
     )
     level = logging.getLogger().level
+    freeze_start_up_objects()
     uvicorn.run(
         http_app,
         host=host,

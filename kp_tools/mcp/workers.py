@@ -125,6 +125,7 @@ def app_from_env() -> Starlette:
     ``uvicorn --factory kp_tools.mcp.workers:app_from_env --port 8002``.
     """
     from kp_tools.mcp.cli import make_executor
+    from kp_tools.mcp.heap import freeze_start_up_objects
     from kp_tools.mcp.http import build_http_app
     from kp_tools.mcp.logs import RedactingFormatter, configure_logging
     from kp_tools.mcp.server import build_server
@@ -137,9 +138,11 @@ def app_from_env() -> Starlette:
     install_log_redaction()
     executor = make_executor(sandbox=settings.sandbox, job_seconds=settings.job_seconds)
     logging.getLogger("kp_tools.mcp").debug("worker %d serving", os.getpid())
-    return build_http_app(
+    app = build_http_app(
         build_server(executor), settings.http_settings(), on_shutdown=executor.aclose
     )
+    freeze_start_up_objects()
+    return app
 
 
 def serve_workers(
