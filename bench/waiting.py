@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from unittest import mock
 
 from bench.common import KEY, Settings
-from bench.report import Section, Table
+from bench.report import Check, Section, Table
 
 if TYPE_CHECKING:
     from kp_tools import Executor, Sandbox
@@ -43,6 +43,8 @@ EPOCH = 1_800_000_000.0  # the fake clock's 0 as a POSIX time, for the sandbox's
 RUNS = 12  # per job length, each with a job lasting 0.85-1.15x the nominal length and a watcher
 # starting 0-1 s after it (seeded, so reproducible): fixed intervals meet job ends at every phase
 WAIT_SECONDS = 30  # what the tool's next_step suggests to the model
+REQUESTS_LIMIT = 3.0  # issue 16: upstream requests per finished job, on the executor's path
+NOTICE_SHARE = 0.1  # issue 16: the end noticed within this share of the job's length
 JOB_PATH = "/creations/jobs/"  # as the sandbox records it (under its API prefix)
 
 
@@ -64,6 +66,7 @@ class FakeClock:
 class Watch:
     requests: int
     delay: float  # seconds between the job's end and the moment it was seen
+    length: float  # how long this job took
 
 
 Strategy = Callable[[Callable[[], Awaitable[bool]], FakeClock], Awaitable[None]]
@@ -102,7 +105,7 @@ async def _watch(
     strategy: str,
 ) -> Watch:
     from kp_tools.api_contract import JOB_TERMINAL
-    from kp_tools.executor.waiting import wait_for_job
+    from kp_tools.executor.waiting import remember_started_job, wait_for_job
     from kp_tools.keys import ApiKey
 
     try:
@@ -115,17 +118,18 @@ async def _watch(
         if not created.ok or created.data is None:
             raise RuntimeError(created.text())
         job_id = created.data["job_id"]
+        key = ApiKey(KEY)
+        memory = (key.fingerprint, str(job_id)) if strategy == "remembered" else None
+        if memory is not None:  # what the create's kp_create_creation did, on this fake clock
+            remember_started_job(memory, job_id, created.data.get("status"), clock=clock)
         finished_at = clock.now + length
         clock.now += offset
-        key = ApiKey(KEY)
         before = sandbox.count("GET", JOB_PATH)
 
         if strategy in BOUNDED:
 
             def fetch() -> Awaitable[JobStatus]:
                 return executor.client.get_job(key, job_id)
-
-            memory = (key.fingerprint, str(job_id)) if strategy == "remembered" else None
 
             while not (
                 await wait_for_job(
@@ -145,7 +149,7 @@ async def _watch(
                 return job.status in JOB_TERMINAL
 
             await fixed(float(strategy))(done, clock)
-        return Watch(sandbox.count("GET", JOB_PATH) - before, clock.now - finished_at)
+        return Watch(sandbox.count("GET", JOB_PATH) - before, clock.now - finished_at, length)
     finally:
         await executor.aclose()
 
@@ -198,6 +202,17 @@ def run(settings: Settings) -> Section:
                 "delay_s": [w.delay for w in watches],
             }
         table.rows.append(row)
+        executor_path = by_strategy["remembered"]  # what CallContext.wait_for_job does
+        requests = statistics.fmean(w.requests for w in executor_path)
+        latest = max(w.delay / w.length for w in executor_path)
+        section.checks.append(
+            Check(
+                target=f"job waits, ~{length:.0f} s jobs (executor's path)",
+                measured=f"{requests:.1f} requests per job, end noticed within {latest:.1%}",
+                limit=f"≤ {REQUESTS_LIMIT:.0f} requests, within {NOTICE_SHARE:.0%} of its length",
+                met=requests <= REQUESTS_LIMIT and latest <= NOTICE_SHARE,
+            )
+        )
     bounded_requests = sum(totals["bounded:requests"])
     bounded_delay = statistics.fmean(totals["bounded:delay"])
     polling = "; ".join(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel
 
 from kp_tools.executor.paying import pay
-from kp_tools.executor.waiting import ProgressCallback, wait_for_job
+from kp_tools.executor.waiting import ProgressCallback, remember_started_job, wait_for_job
 from kp_tools.keys import ApiKey
 from kp_tools.models import (
     Catalog,
@@ -113,6 +113,9 @@ class CallContext:
             raise RuntimeError(f"{self._spec.name} is read-only (effect=read) but tried to spend")
         return await pay(self._executor, self._spec, self.key, request, self._approver)
 
+    def job_started(self, job_id: int | str, status: str | None) -> None:
+        remember_started_job(self._job_memory(job_id), job_id, status)
+
     async def wait_for_job(self, job_id: int | str, wait_seconds: float) -> WaitResult:
         limit = self._executor.max_wait_seconds  # the operator's cap, for short host timeouts
         return await wait_for_job(
@@ -120,6 +123,9 @@ class CallContext:
             wait_seconds if limit is None else min(wait_seconds, limit),
             policy=self._executor.wait_policy,
             progress=self._progress,
-            # What this caller learned about this job carries over to its next wait on it.
-            memory_key=(self.key.fingerprint, str(job_id)),
+            memory_key=self._job_memory(job_id),
         )
+
+    def _job_memory(self, job_id: int | str) -> tuple[str, str]:
+        """What this caller learned about this job carries over to its next wait on it."""
+        return self.key.fingerprint, str(job_id)

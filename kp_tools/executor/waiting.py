@@ -14,7 +14,8 @@ When the job will not end before the wait does, the wait sleeps to its end and a
 so the answer is fresh. An agent then calls again at once (the tool tells it to); given a
 ``memory_key`` (the caller's key and the job), what was learned is kept between calls, and a
 call that starts right after the last answer (:attr:`WaitPolicy.fresh_seconds`) does not ask
-again first: its first request goes where the window says.
+again first: its first request goes where the window says. The create or edit that started the
+job counts as such an answer (:func:`remember_started_job`: 0% at that moment).
 
 Every sleep and every poll after the first is capped by what is left of the wait, so a slow
 upstream stretches it by at most ``last_poll_seconds``.
@@ -31,11 +32,11 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kp_tools.api_contract import JOB_TERMINAL
+from kp_tools.api_contract import JOB_QUEUED, JOB_TERMINAL
 from kp_tools.models import JobStatus
 from kp_tools.specs.base import WaitResult
 
-__all__ = ["ProgressCallback", "WaitPolicy", "wait_for_job"]
+__all__ = ["ProgressCallback", "WaitPolicy", "remember_started_job", "wait_for_job"]
 
 logger = logging.getLogger("kp_tools.executor")
 
@@ -90,7 +91,11 @@ class _Track:
         self.server_window = _server_window(job, now) or self.server_window
 
     def window(self) -> tuple[float, float, float] | None:
-        """``(earliest, latest, length)``: when the job can end (local clock), its length."""
+        """``(earliest, latest, shortest)``: when the job can end (local clock), its least length.
+
+        Margins are shares of the least length the answers allow, not of an estimate, so "within
+        10% of the job's length" holds however long the job turns out to be.
+        """
         candidates = [w for w in (self._rate_window(), self.server_window) if w is not None]
         return min(candidates, key=lambda w: w[1] - w[0]) if candidates else None
 
@@ -104,7 +109,7 @@ class _Track:
         fast, slow = (p1 - p0 + 1) / (t1 - t0), (p1 - p0 - 1) / (t1 - t0)
         earliest = t1 + max(99 - p1, 0) / fast
         latest = t1 + (100 - p1) / slow if slow > 0 else math.inf
-        return earliest, latest, 100 * (t1 - t0) / (p1 - p0)
+        return earliest, latest, 100 / fast
 
 
 @dataclass(slots=True)
@@ -122,12 +127,37 @@ class _Memory:
             self.tracks.popitem(last=False)
         return track
 
+    def start(self, key: Hashable) -> _Track:
+        self.tracks.pop(key, None)
+        return self.get(key)
+
     def forget(self, key: Hashable | None) -> None:
         if key is not None:
             self.tracks.pop(key, None)
 
 
 _memory = _Memory()
+
+
+def remember_started_job(
+    memory_key: Hashable,
+    job_id: int | str,
+    status: str | None = None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Remember a job that a create or an edit has just started, at 0% now.
+
+    The request's answer is as fresh as a status request would be, so the first wait on the job
+    (within :attr:`WaitPolicy.fresh_seconds`) does not ask first, and its first poll already
+    shows how fast the job moves: one request less per job. Taking 0% at this moment can only
+    make the job look faster than it is (it cannot be less than 0% done), so polls come early,
+    never late. A job the answer says has already ended is not remembered.
+    """
+    status = status or JOB_QUEUED
+    if status in JOB_TERMINAL:
+        return
+    _memory.start(memory_key).add(clock(), JobStatus(job_id=job_id, status=status, progress=0))
 
 
 async def wait_for_job(
@@ -173,11 +203,10 @@ async def wait_for_job(
             target, aimed_at_end = now + interval, False
             interval = min(interval * policy.backoff, policy.max_interval)
         else:
-            earliest, latest, length = window
-            aimed_at_end = latest - earliest <= policy.notice_share * length
-            target = (
-                latest if aimed_at_end else min(earliest + policy.notice_share * length, latest)
-            )
+            earliest, latest, shortest = window
+            margin = policy.notice_share * shortest
+            aimed_at_end = latest - earliest <= margin
+            target = latest if aimed_at_end else min(earliest + margin, latest)
         target = min(max(target, now + floor), now + policy.max_interval, deadline)
         await sleep(max(target - now, 0.0))
         try:
@@ -219,7 +248,7 @@ def _server_window(job: JobStatus, now: float) -> tuple[float, float, float] | N
     short, long = (elapsed - step) * 100 / (p + 1), (elapsed + step) * 100 / p
     earliest = now + max(short - (elapsed + step), 0.0)
     latest = now + long - (elapsed - step)
-    return earliest, latest, elapsed * 100 / (p + 0.5)
+    return earliest, latest, short
 
 
 def _instant(text: str | None) -> tuple[float, float] | None:

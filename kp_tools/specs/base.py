@@ -192,6 +192,13 @@ class ToolContext(Protocol):
         """
         ...
 
+    def job_started(self, job_id: int | str, status: str | None) -> None:
+        """Tell the executor that :meth:`spend` just started this job (not a deduplicated one).
+
+        Its first wait then starts from what that answer said instead of asking again.
+        """
+        ...
+
     async def wait_for_job(self, job_id: int | str, wait_seconds: float) -> WaitResult:
         """Wait up to ``wait_seconds`` for the job to end, polling as rarely as that allows.
 

@@ -109,6 +109,8 @@ async def _run(ctx: ToolContext, args: CreateCreationArguments) -> CreationStart
             send=_send,
         )
     )
+    if not deduplicated:
+        ctx.job_started(created.job_id, created.status)
     return CreationStarted(**created.model_dump(), deduplicated=deduplicated, cost=checked.cost)
 
 

@@ -74,6 +74,8 @@ async def _run(ctx: ToolContext, args: EditSceneArguments) -> SceneEditStarted:
             send=_send,
         )
     )
+    if not deduplicated:
+        ctx.job_started(accepted.job_id, accepted.status)
     return SceneEditStarted(**accepted.model_dump(), deduplicated=deduplicated, cost=checked.cost)
 
 

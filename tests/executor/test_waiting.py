@@ -45,6 +45,20 @@ async def test_waiting_reports_progress_and_ends_when_the_job_does() -> None:
     assert "kp_get_creation" in (outcome.next_step or "")
 
 
+async def test_the_first_wait_after_a_create_starts_from_the_creates_answer() -> None:
+    sandbox = Sandbox(job_seconds=1.5)
+    executor = Executor.for_sandbox(sandbox)
+    job_id = await started_job(executor)
+
+    outcome = await executor.run(
+        "kp_get_job_status", {"job_id": job_id, "wait_seconds": 10}, api_key=MEMBER
+    )
+
+    assert outcome.ok and outcome.data is not None and outcome.data["done"] is True
+    # one request to see how fast the job moves, one at its end; none the moment the wait began
+    assert sandbox.count("GET", "/creations/jobs/") == 2
+
+
 async def test_a_wait_that_runs_out_returns_the_last_status_and_when_to_poll() -> None:
     executor = Executor.for_sandbox(Sandbox(job_seconds=30))
     job_id = await started_job(executor)

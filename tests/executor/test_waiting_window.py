@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from datetime import UTC, datetime
 
-from kp_tools.executor.waiting import WaitPolicy, wait_for_job
+from kp_tools.executor.waiting import WaitPolicy, remember_started_job, wait_for_job
 from kp_tools.models import JobStatus
 
 EPOCH = 1_800_000_000.0
@@ -115,3 +115,37 @@ async def test_without_a_memory_key_every_wait_starts_with_a_request() -> None:
     assert not await job.wait(15)
 
     assert job.asked_at[asked] == 25.0
+
+
+async def test_the_first_wait_after_the_create_does_not_ask_first() -> None:
+    job = LinearJob(2.0)
+    remember_started_job(("caller", "7"), 7, "queued", clock=job.clock)  # what a create does
+    job.now = 0.3  # the agent calls kp_get_job_status right after
+
+    assert await job.wait(30, memory_key=("caller", "7"))
+
+    assert len(job.asked_at) == 2  # one request to learn the rate, one at the end
+    assert job.asked_at[0] > 0.3
+    assert 2.0 <= job.asked_at[-1] <= 2.0 * 1.1
+
+
+async def test_an_end_the_first_rate_overestimates_is_still_noticed_within_a_tenth() -> None:
+    # One request 1 s in says 6% of a 14.94 s job: read as an estimate, that is a 17 s job, and
+    # a tenth of 17 s would have let the end go by 1.65 s (11%) unnoticed.
+    job = LinearJob(14.94)
+    remember_started_job(("caller", "7"), 7, "queued", clock=job.clock)
+    job.now = 0.04
+
+    assert await job.wait(30, memory_key=("caller", "7"))
+
+    assert job.asked_at[-1] - 14.94 <= 0.1 * 14.94
+
+
+async def test_a_job_its_create_reports_ended_is_not_taken_as_just_started() -> None:
+    job = LinearJob(0.5)
+    job.now = 1.0
+    remember_started_job(("caller", "7"), 7, "succeeded", clock=job.clock)
+
+    assert await job.wait(30, memory_key=("caller", "7"))
+
+    assert job.asked_at == [1.0]  # asked at once, as with nothing remembered
