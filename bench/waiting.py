@@ -121,7 +121,7 @@ async def _watch(
         key = ApiKey(KEY)
         memory = (key.fingerprint, str(job_id)) if strategy == "remembered" else None
         if memory is not None:  # what the create's kp_create_creation did, on this fake clock
-            remember_started_job(memory, job_id, created.data.get("status"), clock=clock)
+            remember_started_job(memory, created.data.get("status"), clock=clock)
         finished_at = clock.now + length
         clock.now += offset
         before = sandbox.count("GET", JOB_PATH)

@@ -114,7 +114,7 @@ class CallContext:
         return await pay(self._executor, self._spec, self.key, request, self._approver)
 
     def job_started(self, job_id: int | str, status: str | None) -> None:
-        remember_started_job(self._job_memory(job_id), job_id, status)
+        remember_started_job(self._job_memory(job_id), status)
 
     async def wait_for_job(self, job_id: int | str, wait_seconds: float) -> WaitResult:
         limit = self._executor.max_wait_seconds  # the operator's cap, for short host timeouts

@@ -15,7 +15,7 @@ so the answer is fresh. An agent then calls again at once (the tool tells it to)
 ``memory_key`` (the caller's key and the job), what was learned is kept between calls, and a
 call that starts right after the last answer (:attr:`WaitPolicy.fresh_seconds`) does not ask
 again first: its first request goes where the window says. The create or edit that started the
-job counts as such an answer (:func:`remember_started_job`: 0% at that moment).
+job counts as a first sample (:func:`remember_started_job`: 0% at that moment).
 
 Every sleep and every poll after the first is capped by what is left of the wait, so a slow
 upstream stretches it by at most ``last_poll_seconds``.
@@ -141,23 +141,22 @@ _memory = _Memory()
 
 def remember_started_job(
     memory_key: Hashable,
-    job_id: int | str,
     status: str | None = None,
     *,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Remember a job that a create or an edit has just started, at 0% now.
+    """Remember that a create or an edit has just started a job: 0% done at this moment.
 
-    The request's answer is as fresh as a status request would be, so the first wait on the job
-    (within :attr:`WaitPolicy.fresh_seconds`) does not ask first, and its first poll already
-    shows how fast the job moves: one request less per job. Taking 0% at this moment can only
-    make the job look faster than it is (it cannot be less than 0% done), so polls come early,
-    never late. A job the answer says has already ended is not remembered.
+    The first wait on the job still asks at once (it may have ended already), but that first
+    answer, with this one, already shows how fast the job moves, so the wait needs no second
+    request to learn it: one request less per job when the wait starts a moment after the create
+    (as an agent's next tool call does). Taking 0% at this moment can only make the job look
+    faster than it is (it cannot be less than 0% done), so polls come early, never late. A job
+    the answer says has already ended is not remembered.
     """
-    status = status or JOB_QUEUED
-    if status in JOB_TERMINAL:
+    if (status or JOB_QUEUED) in JOB_TERMINAL:
         return
-    _memory.start(memory_key).add(clock(), JobStatus(job_id=job_id, status=status, progress=0))
+    _memory.start(memory_key).first = (clock(), 0)
 
 
 async def wait_for_job(

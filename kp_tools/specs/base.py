@@ -195,7 +195,8 @@ class ToolContext(Protocol):
     def job_started(self, job_id: int | str, status: str | None) -> None:
         """Tell the executor that :meth:`spend` just started this job (not a deduplicated one).
 
-        Its first wait then starts from what that answer said instead of asking again.
+        The job was 0% done then, so the first wait on it learns how fast it moves from one
+        answer instead of two.
         """
         ...
 

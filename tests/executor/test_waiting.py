@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from kp_tools import ErrorCode, Executor, Sandbox
@@ -45,17 +46,18 @@ async def test_waiting_reports_progress_and_ends_when_the_job_does() -> None:
     assert "kp_get_creation" in (outcome.next_step or "")
 
 
-async def test_the_first_wait_after_a_create_starts_from_the_creates_answer() -> None:
+async def test_the_first_wait_after_a_create_takes_the_create_as_its_first_sample() -> None:
     sandbox = Sandbox(job_seconds=1.5)
     executor = Executor.for_sandbox(sandbox)
     job_id = await started_job(executor)
+    await asyncio.sleep(0.3)  # the model's next turn
 
     outcome = await executor.run(
         "kp_get_job_status", {"job_id": job_id, "wait_seconds": 10}, api_key=MEMBER
     )
 
     assert outcome.ok and outcome.data is not None and outcome.data["done"] is True
-    # one request to see how fast the job moves, one at its end; none the moment the wait began
+    # the first answer (with the create's 0%) shows the rate; the second is at the end
     assert sandbox.count("GET", "/creations/jobs/") == 2
 
 
