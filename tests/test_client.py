@@ -419,13 +419,8 @@ async def test_an_idle_pooled_connection_is_let_go_before_a_five_second_server_d
     """A request never rides a connection the server may be closing (a lost create is unknown)."""
     connections = 0
     body = b'{"status": "ok"}'
-    answer = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-        % (
-            len(body),
-            body,
-        )
-    )
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+    answer = head % len(body) + body
 
     async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal connections

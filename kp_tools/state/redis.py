@@ -152,33 +152,20 @@ class RedisStateStore(StateStore):
         return KeyState(verification, halt)
 
     async def set_verification(self, key_id: str, verification: Verification | None) -> None:
-        await self._put(self._key(key_id, "verification"), verification, self.ttl.verification)
+        verification_key = self._key(key_id, "verification")
+        await self._do(_put(self._redis(), verification_key, verification, self.ttl.verification))
 
     async def set_halt(self, key_id: str, halt: Halt | None) -> None:
-        await self._put(self._key(key_id, "halt"), halt, self.ttl.halt)
+        await self._do(_put(self._redis(), self._key(key_id, "halt"), halt, self.ttl.halt))
 
     async def record_verification(
         self, key_id: str, verification: Verification, halt: Halt | None
     ) -> None:
         """Both in one MULTI/EXEC: one round trip, and no replica reads one without the other."""
         pipeline = self._redis().pipeline(transaction=True)
-        pipeline.set(
-            self._key(key_id, "verification"),
-            json.dumps(asdict(verification)),
-            px=int(self.ttl.verification * 1000),
-        )
-        halt_key = self._key(key_id, "halt")
-        if halt is None:
-            pipeline.delete(halt_key)
-        else:
-            pipeline.set(halt_key, json.dumps(asdict(halt)), px=int(self.ttl.halt * 1000))
+        _put(pipeline, self._key(key_id, "verification"), verification, self.ttl.verification)
+        _put(pipeline, self._key(key_id, "halt"), halt, self.ttl.halt)
         await self._do(pipeline.execute())
-
-    async def _put(self, key: str, value: Verification | Halt | None, ttl: float) -> None:
-        if value is None:
-            await self._do(self._redis().delete(key))
-        else:
-            await self._do(self._redis().set(key, json.dumps(asdict(value)), px=int(ttl * 1000)))
 
     async def debit(self, key_id: str, credits: int) -> None:
         script = self._redis().register_script(_DEBIT)
@@ -273,3 +260,13 @@ class RedisStateStore(StateStore):
 
 def _member(reservation: Reservation) -> str:
     return f"{reservation.id}:{reservation.credits}"
+
+
+def _put(redis: Redis, key: str, value: Verification | Halt | None, ttl: float) -> Any:
+    """``value`` written under ``key`` for ``ttl`` seconds (``None`` deletes it).
+
+    On a pipeline the command is queued; on the client, the returned awaitable sends it.
+    """
+    if value is None:
+        return redis.delete(key)
+    return redis.set(key, json.dumps(asdict(value)), px=int(ttl * 1000))
