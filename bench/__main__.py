@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import Settings
+from bench.common import Settings, compile_byte_code
 from bench.machine import describe
 from bench.report import Section, render, update_markdown, write_json
 
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
     sections: list[Section] = []
     started = time.monotonic()
+    compiled = compile_byte_code()  # as an installed package is: see compile_byte_code
+    print(f"[bench] byte code compiled: {', '.join(compiled)}", file=sys.stderr, flush=True)
     for name in options.only or list(MODULES):
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         began, load_before = time.monotonic(), os.getloadavg()[0]

@@ -187,14 +187,12 @@ def test_the_kp_tools_command_installs_log_redaction_when_it_runs() -> None:
 def test_kp_mcp_has_log_redaction_installed_by_the_time_it_serves() -> None:
     seen = run_child(
         """
-        from typer.testing import CliRunner
         import kp_tools.mcp.cli as cli
 
         at_serve_time = {}
         # Serving stdio would wait for a host on stdin: look at logging at that moment instead.
         cli._serve_stdio_now = lambda server, executor: at_serve_time.update(probe())
-        result = CliRunner().invoke(cli.app, ["--sandbox"])
-        assert result.exit_code == 0, result.output
+        cli.main(["--sandbox"])
         print(json.dumps(at_serve_time))
         """
     )

@@ -19,11 +19,11 @@ Nothing here names a tool: every definition is derived from a :class:`~kp_tools.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+import pydantic_core
 from mcp.server import ServerRequestContext
 from mcp.types import (
     CallToolRequestParams,
@@ -71,7 +71,7 @@ API_KEY_PROPERTY: dict[str, Any] = {
 
 def tool_input_schema(spec: AnySpec) -> dict[str, Any]:
     """The spec's input schema with the optional ``api_key`` argument added."""
-    schema = copy.deepcopy(spec.input_schema())
+    schema = spec.input_schema()  # a new document at every call: this one is ours to change
     properties: dict[str, Any] = schema.setdefault("properties", {})
     if API_KEY_ARGUMENT in properties:
         raise ValueError(f"{spec.name}: '{API_KEY_ARGUMENT}' is reserved for the MCP call key")
@@ -122,44 +122,47 @@ def tool_output_schema(spec: AnySpec) -> dict[str, Any]:
     name = output.__name__
     result = output.model_json_schema(mode="serialization")
     defs: dict[str, Any] = result.pop("$defs", {})
-    error, error_defs = _outcome_error_schema()
+    error, error_defs = _outcome_error_schema()  # a copy of the one generated
     for def_name, schema in {**error_defs, "OutcomeError": error, name: result}.items():
         if defs.setdefault(def_name, schema) != schema:
             return outcome_model(spec).model_json_schema(mode="serialization")
-    return copy.deepcopy(
-        {
-            "$defs": dict(sorted(defs.items())),
-            "description": _DOC.format(tool=spec.name),
-            "properties": {
-                "ok": {"description": _OK, "title": "Ok", "type": "boolean"},
-                "result": {
-                    "anyOf": [{"$ref": f"#/$defs/{name}"}, {"type": "null"}],
-                    "default": None,
-                    "description": _RESULT,
-                },
-                "error": {
-                    "anyOf": [{"$ref": "#/$defs/OutcomeError"}, {"type": "null"}],
-                    "default": None,
-                    "description": _ERROR,
-                },
-                "next_step": {
-                    "anyOf": [{"type": "string"}, {"type": "null"}],
-                    "default": None,
-                    "description": _NEXT_STEP,
-                    "title": "Next Step",
-                },
+    return {
+        "$defs": dict(sorted(defs.items())),
+        "description": _DOC.format(tool=spec.name),
+        "properties": {
+            "ok": {"description": _OK, "title": "Ok", "type": "boolean"},
+            "result": {
+                "anyOf": [{"$ref": f"#/$defs/{name}"}, {"type": "null"}],
+                "default": None,
+                "description": _RESULT,
             },
-            "required": ["ok"],
-            "title": f"{name}Outcome",
-            "type": "object",
-        }
-    )
+            "error": {
+                "anyOf": [{"$ref": "#/$defs/OutcomeError"}, {"type": "null"}],
+                "default": None,
+                "description": _ERROR,
+            },
+            "next_step": {
+                "anyOf": [{"type": "string"}, {"type": "null"}],
+                "default": None,
+                "description": _NEXT_STEP,
+                "title": "Next Step",
+            },
+        },
+        "required": ["ok"],
+        "title": f"{name}Outcome",
+        "type": "object",
+    }
+
+
+def _outcome_error_schema() -> tuple[dict[str, Any], dict[str, Any]]:
+    """:class:`OutcomeError`'s schema and its definitions, a new copy of them at every call."""
+    schema = pydantic_core.from_json(_outcome_error_json())
+    return schema, schema.pop("$defs", {})
 
 
 @cache
-def _outcome_error_schema() -> tuple[dict[str, Any], dict[str, Any]]:
-    schema = OutcomeError.model_json_schema(mode="serialization")
-    return schema, schema.pop("$defs", {})
+def _outcome_error_json() -> bytes:
+    return pydantic_core.to_json(OutcomeError.model_json_schema(mode="serialization"))
 
 
 def mcp_tool(spec: AnySpec) -> Tool:

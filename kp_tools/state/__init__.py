@@ -1,55 +1,35 @@
-"""Where the executor keeps per-key workflow state: process memory, or Redis shared by replicas."""
+"""Where the executor keeps per-key workflow state: process memory, or Redis shared by replicas.
 
-from kp_tools.state.base import (
-    Claim,
-    ClaimStatus,
-    Halt,
-    KeyState,
-    StateStore,
-    StateTTL,
-    Verification,
-)
-from kp_tools.state.memory import MemoryStateStore
+Names load on first use: reading ``ENV_STATE_URL`` (kp-mcp does at start-up) loads no store.
+"""
 
-ENV_STATE_URL = "KP_STATE_URL"
-"""Names the store an :class:`~kp_tools.Executor` uses by default (``redis://...`` to share it)."""
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
-def state_store_from_url(url: str | None, ttl: StateTTL | None = None) -> StateStore:
-    """The store a URL names: how deployments choose one without code.
+from kp_tools._lazy import lazy_exports
 
-    Args:
-        url: ``None`` or ``memory://`` for process memory; ``redis://``, ``rediss://`` or
-            ``unix://`` for Redis shared by replicas.
-        ttl: How long each kind of entry lives.
+if TYPE_CHECKING:  # what mypy sees; tests/test_exports.py checks it matches _EXPORTS
+    from kp_tools.state.base import Claim as Claim
+    from kp_tools.state.base import ClaimStatus as ClaimStatus
+    from kp_tools.state.base import Halt as Halt
+    from kp_tools.state.base import KeyState as KeyState
+    from kp_tools.state.base import StateStore as StateStore
+    from kp_tools.state.base import StateTTL as StateTTL
+    from kp_tools.state.base import Verification as Verification
+    from kp_tools.state.memory import MemoryStateStore as MemoryStateStore
+    from kp_tools.state.url import ENV_STATE_URL as ENV_STATE_URL
+    from kp_tools.state.url import state_store_from_url as state_store_from_url
 
-    Raises:
-        RuntimeError: A Redis URL, but the ``redis`` extra is not installed.
-        ValueError: Any other URL.
-    """
-    if not url or url.startswith("memory://"):
-        return MemoryStateStore(ttl)
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        try:
-            from kp_tools.state.redis import RedisStateStore
-        except ImportError as error:
-            raise RuntimeError(
-                f"{ENV_STATE_URL} is a Redis URL but redis is not installed: "
-                "pip install 'kp-tools[redis]'"
-            ) from error
-        return RedisStateStore(url, ttl)
-    raise ValueError(f"{ENV_STATE_URL} must be a redis:// or memory:// URL")
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ("Claim", "ClaimStatus", "Halt", "KeyState", "StateStore", "StateTTL", "Verification"),
+        "kp_tools.state.base",
+    ),
+    "MemoryStateStore": "kp_tools.state.memory",
+    **dict.fromkeys(("ENV_STATE_URL", "state_store_from_url"), "kp_tools.state.url"),
+}
 
+__all__ = sorted(_EXPORTS)
 
-__all__ = [
-    "ENV_STATE_URL",
-    "Claim",
-    "ClaimStatus",
-    "Halt",
-    "KeyState",
-    "MemoryStateStore",
-    "StateStore",
-    "StateTTL",
-    "Verification",
-    "state_store_from_url",
-]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

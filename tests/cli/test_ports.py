@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
 
-from kp_tools.mcp.cli import app as kp_mcp
 from tests.cli.conftest import Cli, lines
+from tests.conftest import KpMcp
 
 
 @pytest.mark.parametrize("port", ["70000", "-1"])
@@ -18,9 +17,8 @@ def test_the_sandbox_refuses_a_port_out_of_range(cli: Cli, port: str) -> None:
 
 
 @pytest.mark.parametrize("port", ["70000", "-1"])
-def test_kp_mcp_refuses_a_port_out_of_range(port: str) -> None:
-    args = ["--transport", "http", "--sandbox", "--port", port, "--job-seconds", "0"]
-    result = CliRunner().invoke(kp_mcp, args, env={"COLUMNS": "200", "NO_COLOR": "1"})
-    assert result.exit_code == 2, result.output
-    assert "Invalid value for '--port'" in " ".join(lines(result.stderr))
-    assert "streamable HTTP on" not in result.output
+def test_kp_mcp_refuses_a_port_out_of_range(kp_mcp: KpMcp, port: str) -> None:
+    result = kp_mcp("--transport", "http", "--sandbox", "--port", port, "--job-seconds", "0")
+    assert result.exit_code == 2, result.stderr
+    assert f"argument --port: {port} is not a port (1 to 65535)" in result.stderr
+    assert "streamable HTTP on" not in result.stderr

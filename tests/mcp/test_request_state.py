@@ -17,12 +17,10 @@ import pytest
 from mcp import MCPError
 from mcp.server.request_state import InvalidRequestState, RequestStateBoundary
 from mcp.types import INVALID_PARAMS
-from typer.testing import CliRunner
 
 from kp_tools import Executor
 from kp_tools.errors import ErrorCode, StateUnavailableError
 from kp_tools.mcp import build_server
-from kp_tools.mcp.cli import app
 from kp_tools.mcp.request_state import (
     ENV_STATE_SECRET,
     PendingCalls,
@@ -33,6 +31,7 @@ from kp_tools.mcp.request_state import (
     state_secrets_from_env,
 )
 from kp_tools.state import MemoryStateStore
+from tests.conftest import KpMcp
 
 
 class Clock:
@@ -219,10 +218,11 @@ async def test_no_secret_means_a_per_process_key() -> None:
 
 
 @pytest.mark.parametrize("value", ["tooshort", "%%%%" * 20], ids=["short", "malformed"])
-def test_kp_mcp_exits_2_on_a_malformed_state_secret_before_serving(value: str) -> None:
-    result = CliRunner().invoke(
-        app, ["--transport", "http", "--sandbox"], env={ENV_STATE_SECRET: value}
-    )
+def test_kp_mcp_exits_2_on_a_malformed_state_secret_before_serving(
+    kp_mcp: KpMcp, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(ENV_STATE_SECRET, value)
+    result = kp_mcp("--transport", "http", "--sandbox")
     assert result.exit_code == 2
-    assert f"kp-mcp: {ENV_STATE_SECRET}" in result.output
-    assert value not in result.output
+    assert f"kp-mcp: {ENV_STATE_SECRET}" in result.stderr
+    assert value not in result.stderr + result.stdout
