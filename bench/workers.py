@@ -7,18 +7,20 @@ with one worker and with two, both running at once (the idle one costs nothing).
 client has its own key and its own keep-alive connection and calls ``kp_me`` (one upstream
 request, a verification written to Redis) back to back; rounds alternate the two servers.
 
-The load generator is :class:`bench.lean_client.LeanClient` (the 2026-07-28 request as a plain
-JSON POST, about a fifth of the SDK client's CPU per call), because it shares the two cores
-with everything it measures; its CPU per call is reported, with the API's, Redis's and kp-mcp's
-(all its worker processes). uvicorn's workers share one listening socket and the kernel hands
-each new connection to whichever worker accepts first, so the split need not be even: each
-worker's share of kp-mcp's CPU is shown.
+The load generator is ``wrk`` (Debian package ``wrk``) with bench/fixtures/tool_call.lua: the
+2026-07-28 request as a plain JSON POST, from C, at about 0.07 ms of CPU per call. It shares the
+two cores with everything it measures, and the Python load generator of the other sections
+(bench/lean_client.py, about 1 ms per call) took a third of what one worker left idle: on two
+cores that alone capped two workers at about 1.2x one. Its CPU per call is reported, with the
+API's, Redis's and kp-mcp's (all its worker processes), and each worker's share of kp-mcp's CPU.
+wrk opens all its connections at once, which is when connections can pile onto one worker.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,15 +40,14 @@ from bench.common import (
     start_http_server,
     stop,
 )
-from bench.lean_client import LeanClient
 from bench.report import Check, Section, Table
-from bench.stats import summarize
-from bench.topology import user_key
 
 NAME = "workers"
 LIMIT = 1.3  # issue 16: 2 workers at least 1.3x the throughput of 1
 LEVELS = (8, 32)
 TOOL = "kp_me"
+SCRIPT = FIXTURES / "tool_call.lua"
+_RESULT = re.compile(r"^result (\d+) (\d+) (\d+) (\d+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def _is_worker(pid: int) -> bool:
 class Round:
     calls: int
     seconds: float
-    latencies_ms: list[float]
+    latencies_ms: list[float]  # wrk's p50 and p99 of the round
     cpu_ms: dict[str, float] = field(default_factory=dict)
     worker_shares: list[float] = field(default_factory=list)
 
@@ -122,6 +123,7 @@ def deployment(clients: int) -> Iterator[tuple[dict[str, Target], dict[str, int]
                 command += ["--workers", str(workers)]
                 process = start_http_server(command, port, env, timeout=90)
                 processes.append(process)
+                wait_for_listeners(port, workers)  # every worker ready before any round
                 label = f"kp-mcp --workers {workers}"
                 targets[label] = Target(label, f"http://127.0.0.1:{port}/mcp", process.pid)
             yield targets, {"API": api.pid, "Redis": redis_pid}
@@ -130,68 +132,84 @@ def deployment(clients: int) -> Iterator[tuple[dict[str, Target], dict[str, int]
                 stop(process)
 
 
-async def _open(target: Target, clients: int) -> list[tuple[LeanClient, str]]:
-    opened = []
-    for index in range(clients):
-        client, key = LeanClient(target.url), user_key(index)
-        for _ in range(3):
-            await client.call_tool(TOOL, {"api_key": key})
-        opened.append((client, key))
-    return opened
+def wrk_binary() -> str:
+    binary = shutil.which("wrk")
+    if binary is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk)")
+    return binary
 
 
-async def _round(
-    target: Target, opened: list[tuple[LeanClient, str]], seconds: float, others: dict[str, int]
-) -> Round:
-    latencies: list[float] = []
+def wait_for_listeners(port: int, count: int, timeout: float = 60) -> None:
+    """Wait until ``count`` sockets listen on ``port`` (each worker its own, on Linux)."""
+    deadline = time.monotonic() + timeout
+    while _listening(port) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"fewer than {count} sockets listen on port {port}")
+        time.sleep(0.05)
+
+
+def _listening(port: int) -> int:
+    hex_port = f":{port:04X} "
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table, encoding="ascii") as lines:
+            for line in lines:
+                fields = line.split()
+                if len(fields) > 3 and fields[3] == "0A" and (fields[1] + " ").endswith(hex_port):
+                    count += 1
+    return count
+
+
+def _round(target: Target, clients: int, seconds: int, others: dict[str, int]) -> Round:
     workers = target.pids()
     before = {pid: proc_cpu_seconds(pid) for pid in workers}
     other_before = {label: proc_cpu_seconds(pid) for label, pid in others.items()}
-    own = time.process_time()
-    stop_at = time.perf_counter() + seconds
-
-    async def loop(client: LeanClient, key: str) -> None:
-        while time.perf_counter() < stop_at:
-            began = time.perf_counter()
-            await client.call_tool(TOOL, {"api_key": key})
-            latencies.append((time.perf_counter() - began) * 1000)
-
+    generator = _children_cpu_seconds()
+    command = [wrk_binary(), "-t", str(clients), "-c", str(clients), "-d", f"{seconds}s"]
+    command += ["--timeout", "30s", "-s", str(SCRIPT), target.url, TOOL]
     started = time.perf_counter()
-    await asyncio.gather(*(loop(client, key) for client, key in opened))
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
     took = time.perf_counter() - started
-    calls = max(len(latencies), 1)
+    match = _RESULT.search(done.stdout)
+    if match is None:
+        raise RuntimeError(f"wrk printed no result: {done.stdout}{done.stderr}")
+    calls, failed, p50_us, p99_us = (int(group) for group in match.groups())
+    if failed or not calls:
+        raise RuntimeError(f"{failed} of {calls} calls to {target.label} failed")
     spent = {pid: proc_cpu_seconds(pid) - before[pid] for pid in workers}
     total = sum(spent.values())
     cpu = {"kp-mcp": total * 1000 / calls}
     for label, pid in others.items():
         cpu[label] = (proc_cpu_seconds(pid) - other_before[label]) * 1000 / calls
-    cpu["load generator"] = (time.process_time() - own) * 1000 / calls
+    cpu["load generator"] = (_children_cpu_seconds() - generator) * 1000 / calls
     shares = sorted((value / total if total else 0.0 for value in spent.values()), reverse=True)
-    return Round(len(latencies), took, latencies, cpu, shares)
+    return Round(calls, took, [p50_us / 1000, p99_us / 1000], cpu, shares)
 
 
-async def _measure(settings: Settings) -> dict[int, dict[str, list[Round]]]:
-    seconds, rounds = settings.seconds(3.0, 1.5, 0.3), settings.pick(4, 2, 1)
+def _children_cpu_seconds() -> float:
+    """CPU of this process's ended children (wrk, once it has exited)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _measure(settings: Settings) -> dict[int, dict[str, list[Round]]]:
+    seconds, rounds = settings.pick(4, 2, 1), settings.pick(6, 2, 1)  # wrk: whole seconds
     levels = (2,) if settings.smoke else LEVELS
     results: dict[int, dict[str, list[Round]]] = {}
     with deployment(max(levels)) as (targets, others):
         for level in levels:
-            opened = {label: await _open(target, level) for label, target in targets.items()}
+            for target in targets.values():  # warm-up: every worker has served this many keys
+                _round(target, level, 1, others)
             order = list(targets)
-            try:
-                for i in range(rounds):
-                    for label in order if i % 2 == 0 else reversed(order):
-                        run = await _round(targets[label], opened[label], seconds, others)
-                        results.setdefault(level, {}).setdefault(label, []).append(run)
-            finally:
-                for clients in opened.values():
-                    for client, _ in clients:
-                        await client.aclose()
+            for i in range(rounds):
+                for label in order if i % 2 == 0 else reversed(order):
+                    run = _round(targets[label], level, seconds, others)
+                    results.setdefault(level, {}).setdefault(label, []).append(run)
     return results
 
 
 def run(settings: Settings) -> Section:
-    results = asyncio.run(_measure(settings))
+    results = _measure(settings)
     table = Table(
         [
             "clients",
@@ -215,10 +233,12 @@ def run(settings: Settings) -> Section:
         method=(
             "`kp-mcp --transport http --workers N` with `KP_STATE_URL` (a real `redis-server`) "
             "and `KGP_BASE_URL` (the sandbox served on a loopback port), N = 1 and 2, running "
-            "at once; clients are lean 2026-07-28 JSON POSTs (bench/lean_client.py), one "
-            f"connection and one key each, calling `{TOOL}` back to back; rounds alternate the "
-            "servers. CPU per call from `/proc/<pid>/stat` for every kp-mcp worker, the API, "
-            "Redis, and this process (the load generator, on the same two cores)."
+            "at once; the load generator is `wrk` with bench/fixtures/tool_call.lua (2026-07-28 "
+            f"JSON POSTs), one connection and one key per client, calling `{TOOL}` back to "
+            "back; rounds alternate the servers; p50 and p99 are wrk's, the median over rounds. "
+            "CPU per call from `/proc/<pid>/stat` for every kp-mcp worker, the API and Redis, "
+            "and wrk's own (on the same two cores). On Linux each worker listens on its own "
+            "`SO_REUSEPORT` socket; the section waits until all of them listen."
         ),
         tables=[table],
     )
@@ -227,7 +247,8 @@ def run(settings: Settings) -> Section:
         pairs = zip(by_server[one], by_server[two], strict=True)
         ratios = [b.throughput / a.throughput for a, b in pairs]
         for label, runs in by_server.items():
-            stats = summarize([x for run in runs for x in run.latencies_ms])
+            p50 = statistics.median(run.latencies_ms[0] for run in runs)
+            p99 = statistics.median(run.latencies_ms[1] for run in runs)
 
             def cpu(part: str, runs: list[Round] = runs) -> str:
                 values = [run.cpu_ms[part] for run in runs if part in run.cpu_ms]
@@ -240,8 +261,8 @@ def run(settings: Settings) -> Section:
                     str(level),
                     label,
                     f"{statistics.median(run.throughput for run in runs):.0f}",
-                    f"{stats.median:.1f}",
-                    f"{stats.p99:.1f}",
+                    f"{p50:.1f}",
+                    f"{p99:.1f}",
                     cpu("kp-mcp"),
                     cpu("API"),
                     cpu("Redis"),

@@ -23,6 +23,13 @@ Two things cannot be per process once requests land on any worker:
 The settings reach the workers through one environment variable (:data:`ENV_WORKER_SETTINGS`,
 JSON, no secrets: keys stay in the variables the user set), which the CLI sets before starting
 uvicorn; spawned workers inherit the environment. Log lines of workers carry their process id.
+
+**Connections** (Linux): each worker listens on a socket of its own, all bound to the port with
+``SO_REUSEPORT``, so the kernel spreads new connections over the workers. With one socket shared
+by every worker (uvicorn's way), the first worker to wake takes every connection waiting, and a
+burst of connections (a team's hosts reconnecting) could all land on one worker while the other
+idled: one worker served 100% of eight connections in one of four rounds measured
+(BENCHMARKS.md, section 8). Elsewhere the workers share one socket.
 """
 
 from __future__ import annotations
@@ -33,9 +40,9 @@ import logging
 import os
 import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -44,8 +51,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ENV_WORKER_SETTINGS",
+    "WorkerListener",
     "WorkerSettings",
     "app_from_env",
+    "bind_worker_socket",
     "serve_workers",
     "tcp_listener",
     "workers_problem",
@@ -187,22 +196,80 @@ def serve_workers(
         access_log=level <= logging.INFO,
         server_header=False,
     )
-    # What uvicorn.run does for workers > 1, with the listening socket passed through
-    # tcp_listener: uvicorn's own leaves every keep-alive request ~40 ms slower.
+    # What uvicorn.run does for workers > 1, with other listening sockets: one per worker where
+    # the kernel spreads connections over them, else the shared one through tcp_listener
+    # (uvicorn's own leaves every keep-alive request ~40 ms slower).
     from uvicorn.supervisors import Multiprocess
 
-    with contextlib.suppress(KeyboardInterrupt):
-        Multiprocess(config, sockets=[tcp_listener(config.bind_socket())]).run()
+    with contextlib.ExitStack() as stack:
+        if _SPREADS_CONNECTIONS:
+            # Held, not listening, for as long as the workers run: the port stays taken (and a
+            # port in use stops kp-mcp here, not in a worker that uvicorn would restart forever).
+            try:
+                held = stack.enter_context(bind_worker_socket(http.host, http.port))
+            except OSError as error:
+                print(f"kp-mcp: cannot listen on {http.host}:{http.port}: {error}", file=sys.stderr)
+                raise SystemExit(1) from None
+            listener = WorkerListener(http.host, held.getsockname()[1])  # port 0: the one given
+            sockets = [cast("socket.socket", listener)]
+        else:
+            sockets = [tcp_listener(config.bind_socket())]
+        with contextlib.suppress(KeyboardInterrupt):
+            Multiprocess(config, sockets=sockets).run()
+
+
+_SPREADS_CONNECTIONS: Final = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+"""Linux balances connections over the listening sockets of a ``SO_REUSEPORT`` group; macOS and
+the BSDs accept the option but give every connection to one socket."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerListener:
+    """The address each worker binds a listening socket of its own to.
+
+    uvicorn's supervisor hands every worker it starts (or restarts) the same list of sockets,
+    pickled into the new process. This object stands in that list for a socket: unpickling it
+    in the worker calls :func:`bind_worker_socket`, so each worker gets its own socket in the
+    port's ``SO_REUSEPORT`` group, and a worker that dies takes its socket with it.
+    """
+
+    host: str
+    port: int
+
+    def __reduce__(self) -> tuple[Callable[[str, int], socket.socket], tuple[str, int]]:
+        """Rebuilt in the worker as a new socket bound to the address."""
+        return bind_worker_socket, (self.host, self.port)
+
+
+def bind_worker_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT``, not yet listening.
+
+    Declared as TCP so that asyncio turns Nagle's algorithm off on its connections (see
+    :func:`tcp_listener`).
+    """
+    family, kind, protocol, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, protocol)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def tcp_listener(sock: socket.socket) -> socket.socket:
     """``sock`` declared as TCP, so that asyncio turns Nagle's algorithm off on its connections.
 
-    uvicorn binds the workers' shared socket without naming the protocol (``proto`` 0), accepted
-    connections inherit that, and asyncio sets ``TCP_NODELAY`` only on sockets that say
-    ``IPPROTO_TCP``. Without it, each answer's last small write waits for the client's delayed
-    ACK: about 40 ms per keep-alive request on Linux (uvicorn issue #3149, open in 0.54). The
-    same descriptor, bound address and inheritability; only the declared protocol changes.
+    uvicorn before 0.55 binds the workers' shared socket without naming the protocol (``proto``
+    0), accepted connections inherit that, and asyncio sets ``TCP_NODELAY`` only on sockets that
+    say ``IPPROTO_TCP``. Without it, each answer's last small write waits for the client's
+    delayed ACK: about 40 ms per keep-alive request on Linux (uvicorn issue #3149; kp-tools
+    accepts uvicorn from 0.34). The same descriptor, bound address and inheritability; only the
+    declared protocol changes. Used where the workers share one socket (not Linux).
     """
     if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.proto == socket.IPPROTO_TCP:
         return sock
