@@ -5,13 +5,12 @@ reset with ``clear_refs`` just before the load, where the kernel allows it).
 
 - stdio: after ``initialize`` and ``tools/list`` (idle, as a host leaves it), then after a first
   ``tools/call`` (``kp-mcp`` builds its executor on the first call).
-- HTTP: after start-up and one call (idle), and the peak while 32 concurrent clients call a
-  tool back to back.
+- HTTP: after start-up and one call (idle), and the peak while 32 concurrent clients (wrk,
+  bench/wrk.py) call a tool back to back.
 """
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 from collections.abc import Mapping
 
@@ -23,9 +22,10 @@ from bench.common import (
     minimal_command,
     peer_env,
     proc_memory_mib,
+    reset_peak_memory,
     server_env,
 )
-from bench.http_load import FASTMCP_KP, FASTMCP_TRIVIAL, KP_MCP, MINIMAL, load, servers
+from bench.http_load import FASTMCP_KP, FASTMCP_TRIVIAL, KP_MCP, MINIMAL, servers
 from bench.report import Check, Section, Table
 
 NAME = "memory"
@@ -61,18 +61,19 @@ def _stdio_once(
         peer.close()
 
 
-async def _http(seconds: float) -> dict[str, dict[str, float | None]]:
+def _http(seconds: int) -> dict[str, dict[str, float | None]]:
     measured: dict[str, dict[str, float | None]] = {}
     with servers() as targets:
         for label in HTTP:
             target = targets[label]
-            await load(target, 1, 0.2)
+            target.load(1, 1)
             idle = proc_memory_mib(target.pid)["VmRSS"]
-            run = await load(target, LOAD_CLIENTS, seconds, reset_peak=True)
+            peak_reset = reset_peak_memory(target.pid)
+            target.load(LOAD_CLIENTS, seconds)
             after = proc_memory_mib(target.pid)
             measured[label] = {
                 "idle": idle,
-                "peak": run.peak_rss_mib if run.peak_rss_mib is not None else after["VmHWM"],
+                "peak": after["VmHWM"] if peak_reset else None,
                 "after": after["VmRSS"],
             }
     return measured
@@ -88,7 +89,7 @@ def run(settings: Settings) -> Section:
             statistics.median(r[0] for r in runs),
             statistics.median(calls) if calls else None,
         )
-    http = asyncio.run(_http(settings.seconds(5.0, 2.0, 0.3)))
+    http = _http(settings.pick(5, 2, 1))
 
     def mib(value: float | None) -> str:
         return "—" if value is None else f"{value:.1f} MiB"

@@ -19,8 +19,6 @@ wrk opens all its connections at once, which is when connections can pile onto o
 from __future__ import annotations
 
 import contextlib
-import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -41,13 +39,12 @@ from bench.common import (
     stop,
 )
 from bench.report import Check, Section, Table
+from bench.wrk import run_wrk
 
 NAME = "workers"
 LIMIT = 1.3  # issue 16: 2 workers at least 1.3x the throughput of 1
 LEVELS = (8, 32)
 TOOL = "kp_me"
-SCRIPT = FIXTURES / "tool_call.lua"
-_RESULT = re.compile(r"^result (\d+) (\d+) (\d+) (\d+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +129,6 @@ def deployment(clients: int) -> Iterator[tuple[dict[str, Target], dict[str, int]
                 stop(process)
 
 
-def wrk_binary() -> str:
-    binary = shutil.which("wrk")
-    if binary is None:
-        raise RuntimeError("wrk is not installed (apt-get install wrk)")
-    return binary
-
-
 def wait_for_listeners(port: int, count: int, timeout: float = 60) -> None:
     """Wait until ``count`` sockets listen on ``port`` (each worker its own, on Linux)."""
     deadline = time.monotonic() + timeout
@@ -164,32 +154,17 @@ def _round(target: Target, clients: int, seconds: int, others: dict[str, int]) -
     workers = target.pids()
     before = {pid: proc_cpu_seconds(pid) for pid in workers}
     other_before = {label: proc_cpu_seconds(pid) for label, pid in others.items()}
-    generator = _children_cpu_seconds()
-    command = [wrk_binary(), "-t", str(clients), "-c", str(clients), "-d", f"{seconds}s"]
-    command += ["--timeout", "30s", "-s", str(SCRIPT), target.url, TOOL]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
-    took = time.perf_counter() - started
-    match = _RESULT.search(done.stdout)
-    if match is None:
-        raise RuntimeError(f"wrk printed no result: {done.stdout}{done.stderr}")
-    calls, failed, p50_us, p99_us = (int(group) for group in match.groups())
-    if failed or not calls:
-        raise RuntimeError(f"{failed} of {calls} calls to {target.label} failed")
+    run = run_wrk(
+        target.url, TOOL, clients=clients, seconds=seconds, server_pids=workers, keyed=True
+    )
     spent = {pid: proc_cpu_seconds(pid) - before[pid] for pid in workers}
     total = sum(spent.values())
-    cpu = {"kp-mcp": total * 1000 / calls}
+    cpu = {"kp-mcp": run.server_cpu_ms}
     for label, pid in others.items():
-        cpu[label] = (proc_cpu_seconds(pid) - other_before[label]) * 1000 / calls
-    cpu["load generator"] = (_children_cpu_seconds() - generator) * 1000 / calls
+        cpu[label] = (proc_cpu_seconds(pid) - other_before[label]) * 1000 / run.calls
+    cpu["load generator"] = run.generator_cpu_ms
     shares = sorted((value / total if total else 0.0 for value in spent.values()), reverse=True)
-    return Round(calls, took, [p50_us / 1000, p99_us / 1000], cpu, shares)
-
-
-def _children_cpu_seconds() -> float:
-    """CPU of this process's ended children (wrk, once it has exited)."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
+    return Round(run.calls, run.seconds, [run.p50_ms, run.p99_ms], cpu, shares)
 
 
 def _measure(settings: Settings) -> dict[int, dict[str, list[Round]]]:

@@ -29,11 +29,10 @@ from typing import Final
 
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kp_tools import __version__
@@ -150,7 +149,7 @@ class OriginAllowList:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 403 to a disallowed ``Origin``; pass everything else on."""
         if scope["type"] == "http":
-            origin = Request(scope).headers.get("origin")
+            origin = _header(scope, b"origin")
             if origin is not None and not origin_allowed(origin, self.allowed):
                 response = JSONResponse(
                     {"error": "origin_not_allowed", "message": f"Origin {origin} is not allowed."},
@@ -159,6 +158,15 @@ class OriginAllowList:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a header (``name`` in lower case, as ASGI gives names)."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 _ECHOED_INPUT: Final = re.compile(rb"input_value=.*?, input_type=", re.DOTALL)
@@ -232,11 +240,15 @@ def build_http_app(
     ``on_shutdown`` runs after the last session closed (for example ``executor.aclose``).
     """
     settings = settings or HttpSettings()
-    mcp_app = server.streamable_http_app(
+    # One Starlette app, the SDK's, with /healthz beside /mcp and kp-mcp's layers around it:
+    # mounting the SDK's app inside an app of our own ran every request through two routers
+    # and two sets of error middleware.
+    app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         stateless_http=settings.stateless,
         max_request_body_size=settings.max_body_bytes,
         transport_security=settings.transport_security(),
+        custom_starlette_routes=[Route("/healthz", _health)],
     )
     session_manager = server.session_manager
 
@@ -249,27 +261,24 @@ def build_http_app(
             if on_shutdown is not None:
                 await on_shutdown()
 
+    app.router.lifespan_context = lifespan
+    # add_middleware puts each layer outside the ones added before it.
+    app.add_middleware(ErrorEchoFilter)
     origins = settings.origins
-    middleware = [Middleware(OriginAllowList, allowed_origins=origins)]
     if origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=[o for o in origins if not o.endswith(":*")],
-                allow_origin_regex=_port_wildcards(origins),
-                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-                # MCP sends protocol headers whose names vary (Mcp-Param-*); origins are
-                # already restricted, so any request header is allowed from them.
-                allow_headers=["*"],
-                expose_headers=["Mcp-Session-Id", "Mcp-Protocol-Version"],
-                max_age=600,
-            )
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[o for o in origins if not o.endswith(":*")],
+            allow_origin_regex=_port_wildcards(origins),
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            # MCP sends protocol headers whose names vary (Mcp-Param-*); origins are already
+            # restricted, so any request header is allowed from them.
+            allow_headers=["*"],
+            expose_headers=["Mcp-Session-Id", "Mcp-Protocol-Version"],
+            max_age=600,
         )
-    return Starlette(
-        routes=[Route("/healthz", _health), Mount("/", app=ErrorEchoFilter(mcp_app))],
-        middleware=middleware,
-        lifespan=lifespan,
-    )
+    app.add_middleware(OriginAllowList, allowed_origins=origins)
+    return app
 
 
 def _port_wildcards(origins: Iterable[str]) -> str | None:

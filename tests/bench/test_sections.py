@@ -100,7 +100,7 @@ def test_the_http_section_loads_every_server_at_every_level() -> None:
     }
     assert len(attribution.rows) == len(http_load.ATTRIBUTION)
     assert [check.target for check in section.checks] == [
-        "HTTP throughput, 1 client",
+        "HTTP throughput vs the bare SDK server, 1 client",
         "HTTP vs FastMCP (eight tools, `kp_me`), 1 client",
         "HTTP vs FastMCP (eight tools, `kp_me`), 2 clients",
     ]
