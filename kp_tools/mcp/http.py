@@ -196,10 +196,9 @@ class ErrorEchoFilter:
 
         async def filtered(message: Message) -> None:
             nonlocal held
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and message["status"] >= 400:
                 types = [v for k, v in message.get("headers", []) if k.lower() == b"content-type"]
-                is_json = bool(types) and types[0].startswith(b"application/json")
-                if message["status"] >= 400 and is_json:
+                if types and types[0].startswith(b"application/json"):
                     held = message
                     return
             elif held is not None and message["type"] == "http.response.body":

@@ -39,13 +39,13 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from kp_tools.errors import FieldProblem, InvalidArgumentsError, OutcomeError
 from kp_tools.mcp.apps import tools_with_views
-from kp_tools.mcp.call_flow import CallFlow, ToolCall
 from kp_tools.mcp.icons import EFFECT_ICONS
 from kp_tools.mcp.keys import API_KEY_ARGUMENT, header_api_key
 from kp_tools.outcome import Outcome
 from kp_tools.specs import ToolSpec
 
 if TYPE_CHECKING:
+    from kp_tools.mcp.call_flow import CallFlow
     from kp_tools.mcp.runner import ToolRunner
 
 __all__ = [
@@ -206,7 +206,20 @@ class ToolHandlers:
         self.executor = executor
         self.specs: Mapping[str, AnySpec] = executor.specs
         self.tools: dict[str, Tool] = {name: mcp_tool(spec) for name, spec in self.specs.items()}
-        self.flow = CallFlow(executor)
+        self._flow: CallFlow | None = None
+
+    @property
+    def flow(self) -> CallFlow:
+        """How calls are carried out, asking the user on the way; loaded at the first call.
+
+        Hosts start kp-mcp and list its tools far more often than they call one, and the flow
+        brings the consent, site-visit and progress modules (about 6 ms of a stdio start).
+        """
+        if self._flow is None:
+            from kp_tools.mcp.call_flow import CallFlow
+
+            self._flow = CallFlow(self.executor)
+        return self._flow
 
     def input_schema(self, name: str) -> Mapping[str, Any] | None:
         """The listed input schema of ``name``, for the SDK's ``Mcp-Param-*`` header checks.
@@ -237,6 +250,8 @@ class ToolHandlers:
         if call_key is not None and not isinstance(call_key, str):
             problem = FieldProblem(field=API_KEY_ARGUMENT, problem="must be a string")
             return call_result(Outcome.failure(params.name, InvalidArgumentsError([problem])), spec)
+        from kp_tools.mcp.call_flow import ToolCall  # loaded with the flow, at the first call
+
         call = ToolCall(
             ctx, params.name, arguments, (call_key or "").strip() or header_api_key(ctx)
         )

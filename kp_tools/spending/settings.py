@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
-from kp_tools.spending.budget import DEFAULT_WINDOW_SECONDS, Budget
+if TYPE_CHECKING:  # loaded when a budget is set: kp-mcp checks these variables at every start
+    from kp_tools.spending.budget import Budget
 
 __all__ = [
     "ENV_AUDIT_LOG",
@@ -65,6 +66,8 @@ class SpendingSettings:
         window = _optional(env, ENV_BUDGET_WINDOW_SECONDS, _seconds)
         budget = None
         if credits is not None or per_call is not None:
+            from kp_tools.spending.budget import DEFAULT_WINDOW_SECONDS, Budget
+
             budget = Budget(
                 credits=credits,
                 window_seconds=DEFAULT_WINDOW_SECONDS if window is None else window,
