@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean system-packages
 
 setup: $(VENV)/.installed
 
@@ -21,7 +21,11 @@ lint: setup
 	$(BIN)/ruff format --check kp_tools tests bench notebooks
 	$(BIN)/mypy
 
-test: lint
+# The Debian packages some tests use (redis-server, chromium, wrk, npm), installed when missing.
+system-packages:
+	scripts/system-packages
+
+test: lint system-packages
 	$(BIN)/python -m pytest
 
 bench: setup
