@@ -19,7 +19,7 @@ import os
 import socket
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -81,7 +81,9 @@ class AuditEvent:
 
     def as_record(self) -> dict[str, Any]:
         """The JSON-safe form written to every sink (``at`` is the time in ISO 8601, UTC)."""
-        record = asdict(self)
+        # Every field is a plain value: a shallow copy (asdict deep-copies each one, which cost
+        # more than the rest of recording an event).
+        record = {item.name: getattr(self, item.name) for item in fields(self)}
         record["decision"] = self.decision.value
         record["at"] = datetime.fromtimestamp(self.time, UTC).isoformat(timespec="milliseconds")
         return record

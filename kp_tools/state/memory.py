@@ -39,7 +39,20 @@ class _Entry:
     verification: _Expiring | None = None
     halt: _Expiring | None = None
     catalog: _Expiring | None = None
-    claims: dict[str, _Expiring] = field(default_factory=dict)
+    claims: OrderedDict[str, _Expiring] = field(default_factory=OrderedDict)
+    """In the order they were last written (see ``_forget_expired``)."""
+
+
+def _forget_expired(claims: OrderedDict[str, _Expiring], now: float) -> None:
+    """Drop expired claims, oldest written first, up to the first one still live.
+
+    Claims are kept in the order they were written, so each create looks at the claims that
+    expired since the last one (and one more), not at every claim of the key's last minutes. A
+    claim written later with a shorter life may outlive its turn here; a claim is checked for
+    expiry when it is read, so that only delays freeing it.
+    """
+    while claims and next(iter(claims.values())).expires_at <= now:
+        claims.popitem(last=False)
 
 
 class MemoryStateStore(StateStore):
@@ -153,11 +166,11 @@ class MemoryStateStore(StateStore):
         with self._lock:
             claims = self._entry(key_id).claims
             now = self._clock()
-            for stale in [fp for fp, item in claims.items() if item.expires_at <= now]:
-                del claims[stale]
+            _forget_expired(claims, now)
             current = claims.get(fingerprint)
-            if current is None:
+            if current is None or current.expires_at <= now:
                 claims[fingerprint] = self._expiring(Claim(ClaimStatus.PENDING), self.ttl.pending)
+                claims.move_to_end(fingerprint)
                 return Claim(ClaimStatus.OWNED)
             claim: Claim = current.value
             return claim
@@ -165,9 +178,9 @@ class MemoryStateStore(StateStore):
     async def settle(self, key_id: str, fingerprint: str, result: dict[str, Any] | None) -> None:
         status = ClaimStatus.DONE if result is not None else ClaimStatus.UNKNOWN
         with self._lock:
-            self._entry(key_id).claims[fingerprint] = self._expiring(
-                Claim(status, result), self.ttl.dedupe
-            )
+            claims = self._entry(key_id).claims
+            claims[fingerprint] = self._expiring(Claim(status, result), self.ttl.dedupe)
+            claims.move_to_end(fingerprint)
 
     async def release(self, key_id: str, fingerprint: str) -> None:
         with self._lock:

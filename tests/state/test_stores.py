@@ -193,3 +193,35 @@ async def test_calls_with_unknown_keys_do_not_push_out_a_users_halt_or_claim() -
     assert len(store) == 1
     assert (await store.load("user")).halt is not None
     assert (await store.claim("user", "create-1")).status is ClaimStatus.PENDING
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_expired_claims_are_forgotten_as_the_key_creates_more() -> None:
+    clock = _Clock()
+    store = MemoryStateStore(StateTTL(dedupe=60, pending=120), clock=clock)
+    for index in range(500):  # a busy key: a create a second, each settled
+        clock.now = float(index)
+        await store.claim("k1", f"create-{index}")
+        await store.settle("k1", f"create-{index}", {"job_id": index})
+    clock.now = 1000.0  # every one of them has expired
+    await store.claim("k1", "next")
+    assert len(store._existing("k1").claims) == 1  # type: ignore[union-attr]
+
+
+async def test_an_expired_claim_written_before_a_longer_lived_one_is_not_returned() -> None:
+    clock = _Clock()
+    store = MemoryStateStore(StateTTL(dedupe=60, pending=120), clock=clock)
+    await store.claim("k1", "slow")  # pending: 120 s
+    clock.now = 1.0
+    await store.claim("k1", "done")
+    await store.settle("k1", "done", {"job_id": 1})  # done: 60 s, written after "slow"
+    clock.now = 100.0  # "done" has expired, "slow" has not and is older
+    assert (await store.claim("k1", "done")).status is ClaimStatus.OWNED
+    assert (await store.claim("k1", "slow")).status is ClaimStatus.PENDING
