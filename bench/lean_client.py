@@ -7,7 +7,8 @@ that (sessions, task groups, validation against the output schema); on two cores
 servers, that alone caps what a server can be shown to do. This client sends the same bytes the
 SDK's client sends (captured from it) on one keep-alive connection per simulated client, and
 checks the answer is a result that is not an error, so more of the machine is left to the servers
-under test. Used where the server's capacity is the figure (bench/workers.py).
+under test. Used by bench/topology.py (whose calls chain: a create, then a wait on the job it
+started) and bench/speed.py; bench/wrk.py drives the other HTTP sections.
 """
 
 from __future__ import annotations

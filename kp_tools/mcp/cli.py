@@ -50,11 +50,7 @@ class Transport(StrEnum):
     HTTP = "http"
 
 
-class LogLevel(StrEnum):
-    DEBUG = "debug"
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
+_LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 def max_wait_from_env(env: Mapping[str, str] | None = None) -> float | None:
@@ -210,8 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``kp-mcp`` command line.
 
     argparse rather than typer (which ``kp-tools`` uses): hosts spawn kp-mcp at every start and
-    wait for its tool list, and typer with click added about 12 ms to that wait, a tenth of what
-    kp-mcp costs over the bare SDK server (BENCHMARKS.md, cold start).
+    wait for its tool list, and typer with click added about 12 ms to that wait, 2% of a start
+    (BENCHMARKS.md, cold start).
     """
     parser = argparse.ArgumentParser(
         prog="kp-mcp",
@@ -278,8 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--log-level",
-        choices=[level.value for level in LogLevel],
-        default=LogLevel.WARNING.value,
+        choices=_LOG_LEVELS,
+        default="warning",
         help="Logs go to stderr (default: warning).",
     )
     add(

@@ -4,7 +4,7 @@ A kp-mcp process holds about 130,000 objects once its imports, models and tool s
 They live as long as the process, yet the collector would walk them twice over:
 
 - **while they are built.** Every 700 new objects start a collection, and the older generations
-  grow with each one, so start-up pays about 45 ms of collections on a 2-core machine: a tenth of
+  grow with each one, so start-up pays about 45 ms of collections on a 2-core machine, 7% of
   what a host waits for kp-mcp's tool list (BENCHMARKS.md, cold start). Start-up runs with the
   collector paused (:func:`collections_paused`); it makes very little garbage (about 4,600 blocks,
   a few hundred KB, in a stdio start).
