@@ -185,6 +185,9 @@ async def drive(
 ) -> Run:
     """Every user runs ``work`` back to back for ``seconds``; CPU per operation by process."""
     latencies: list[float] = []
+    # The load generator's own garbage collections would land inside whichever server's call
+    # was in flight: in a few seconds it makes too little garbage to need any.
+    gc.collect()
     stop_at = time.perf_counter() + seconds
     before = {label: proc_cpu_seconds(pid) for label, pid in pids.items()}
     own = time.process_time()
@@ -195,9 +198,6 @@ async def drive(
             await work(user)
             latencies.append((time.perf_counter() - began) * 1000)
 
-    # The load generator's own garbage collections would land inside whichever server's call
-    # was in flight: in a few seconds it makes too little garbage to need any.
-    gc.collect()
     started = time.perf_counter()
     with collections_paused():
         await asyncio.gather(*(loop(user) for user in users))
