@@ -8,14 +8,20 @@ account for the rounding of the percent and of the timestamps. Once that window 
 share of the job's length, :attr:`WaitPolicy.notice_share`), the next poll is aimed at its end,
 so it finds the job done and notices the end at most that late; while it is wide, the next poll
 goes just past its start (by that share: a job ending that early is still noticed in time), and
-the answer there narrows it. Before any rate is known, intervals grow geometrically.
+the answer there narrows it. A job that has not moved since the first answer still bounds the
+window from below (it moves less than 1% in that time), so a job at 0% half a second after its
+create is not asked about again for 50 s. Before any answer bounds it, intervals grow
+geometrically. The bounds take a job to move evenly from its first sample on, as the sandbox's
+jobs do; KPainter documents an integer, monotonic progress and nothing of its pace (a job that
+waits in a queue at 0% and then runs fast can be noticed late: by the end of the wait).
 
 When the job will not end before the wait does, the wait sleeps to its end and asks once there,
-so the answer is fresh. An agent then calls again at once (the tool tells it to); given a
-``memory_key`` (the caller's key and the job), what was learned is kept between calls, and a
-call that starts right after the last answer (:attr:`WaitPolicy.fresh_seconds`) does not ask
-again first: its first request goes where the window says. The create or edit that started the
-job counts as a first sample (:func:`remember_started_job`: 0% at that moment).
+so the answer is fresh; an answer at most :attr:`WaitPolicy.fresh_seconds` old by then is fresh
+enough and is returned instead. An agent then calls again at once (the tool tells it to); given
+a ``memory_key`` (the caller's key and the job), what was learned is kept between calls, and a
+call that starts that soon after the last answer does not ask again first: its first request
+goes where the window says. The create or edit that started the job counts as a first sample
+(:func:`remember_started_job`: 0% at that moment).
 
 Every sleep and every poll after the first is capped by what is left of the wait, so a slow
 upstream stretches it by at most ``last_poll_seconds``.
@@ -65,7 +71,7 @@ class WaitPolicy:
     notice_share: float = 0.1
     """Aim at the end once the window it can fall in is this share of the job's length."""
     fresh_seconds: float = 5.0
-    """A wait that starts this soon after the last answer on the same job skips asking first."""
+    """An answer this old is fresh: a wait starting or ending this soon after it does not ask."""
     last_poll_seconds: float = 2.0
     """The least time a poll after the first gets, even when the wait is almost over."""
 
@@ -103,9 +109,10 @@ class _Track:
         if self.first is None or self.last is None:
             return None
         (t0, p0), (t1, p1) = self.first, self.last
-        if t1 <= t0 or p1 <= p0:
+        if t1 <= t0:
             return None
-        # Each percent is floored: the true share moved by (p1 - p0) +/- 1 in t1 - t0.
+        # Each percent is floored: the true share moved by (p1 - p0) +/- 1 in t1 - t0. A job
+        # that has not moved since the first answer moved by less than 1%: still a bound.
         fast, slow = (p1 - p0 + 1) / (t1 - t0), (p1 - p0 - 1) / (t1 - t0)
         earliest = t1 + max(99 - p1, 0) / fast
         latest = t1 + (100 - p1) / slow if slow > 0 else math.inf
@@ -186,12 +193,14 @@ async def wait_for_job(
         polls = 1
         track.add(clock(), job)
         await _report(progress, job)
-    aimed_at_end = False
+    aimed_at_end = at_deadline = False
     while True:
         now = clock()
         done = job.status in JOB_TERMINAL
         window = track.window()
-        if done or (now >= deadline and polls > 0):
+        # (a sleep aimed at the deadline may wake a hair before it)
+        over = at_deadline or now >= deadline
+        if done or (over and now - track.seen_at <= policy.fresh_seconds):
             if done:
                 _memory.forget(memory_key)
             return _result(job, wait_seconds, started, now, polls, _hint(window, now, interval))
@@ -207,7 +216,10 @@ async def wait_for_job(
             aimed_at_end = latest - earliest <= margin
             target = latest if aimed_at_end else min(earliest + margin, latest)
         target = min(max(target, now + floor), now + policy.max_interval, deadline)
+        at_deadline = target >= deadline
         await sleep(max(target - now, 0.0))
+        if at_deadline and deadline - track.seen_at <= policy.fresh_seconds:
+            continue  # the answer in hand is still fresh at the wait's end: no request for it
         try:
             # Later polls only have what is left of the wait: a slow upstream must not stretch
             # the call past what the model asked for (and past a host's tool timeout).

@@ -149,3 +149,40 @@ async def test_a_job_its_create_reports_ended_is_not_taken_as_just_started() -> 
     assert await job.wait(30, memory_key=("caller", "7"))
 
     assert job.asked_at == [1.0]  # asked at once, as with nothing remembered
+
+
+async def test_a_job_still_at_nothing_is_not_asked_about_before_it_could_end() -> None:
+    # 0% half a second after the create: it moves under 2% a second, so it cannot end within
+    # 50 s, and the 30 s wait asks only once more, at its end.
+    job = LinearJob(90.0)
+    remember_started_job(("caller", "7"), "queued", clock=job.clock)
+    job.now = 0.5
+
+    assert not await job.wait(30, memory_key=("caller", "7"))
+
+    assert job.asked_at == [0.5, 30.5]
+
+
+async def test_an_answer_still_fresh_at_the_end_of_the_wait_is_not_asked_for_again() -> None:
+    job = LinearJob(84.0)
+    remember_started_job(("caller", "7"), "queued", clock=job.clock)
+    job.now = 0.25  # 0%: the job cannot end before 25 s, so the next request goes at 27.5 s
+
+    assert not await job.wait(30, memory_key=("caller", "7"))
+
+    assert job.now == 30.25  # it waited the full time
+    assert job.asked_at == [0.25, 27.5]  # 2.75 s before the end: fresh enough to return
+
+
+async def test_a_long_job_takes_one_request_per_wait_and_one_at_its_end() -> None:
+    for offset in (0.3, 0.5, 0.7, 0.9):  # the agent's first wait, a moment after the create
+        job = LinearJob(85.0)
+        remember_started_job(("caller", "7"), "queued", clock=job.clock)
+        job.now = offset
+
+        while not await job.wait(30, memory_key=("caller", "7")):
+            pass
+
+        assert len(job.asked_at) == 4, offset  # at once, at 30 s, at 60 s, at the end
+        assert len(set(job.asked_at)) == len(job.asked_at)  # never twice at one moment
+        assert 85.0 <= job.asked_at[-1] <= 85.0 * 1.1
