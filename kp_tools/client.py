@@ -77,12 +77,44 @@ KEEPALIVE_SECONDS: Final = 4.0
 clock, uvicorn and Node.js after 5 s (the sandbox too), and httpx's default of 5 s raced them: a
 create sent on a connection the server was closing at that moment is lost unanswered, and ends
 ``outcome_unknown``. Under that, the pool lets the connection go first."""
-_NO_COOKIES: Final = DefaultCookiePolicy(allowed_domains=[])
 
 logger = logging.getLogger("kp_tools.client")
 M = TypeVar("M", bound=BaseModel)
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+class _NoCookies(httpx.Cookies):
+    """Cookies that stay empty: answers are not read for them, and none can be set."""
+
+    def __init__(self) -> None:
+        super().__init__(CookieJar(DefaultCookiePolicy(allowed_domains=[])))
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Keep nothing, without building the two urllib adapters httpx makes to ask a jar."""
+
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        raise TypeError("kp-tools' HTTP client keeps no cookies")
+
+
+class _CookielessClient(httpx.AsyncClient):
+    """An ``httpx.AsyncClient`` that never keeps or sends a cookie.
+
+    One client serves every user of a multi-user server, so a ``Set-Cookie`` from one user's
+    answer must never reach another's request. httpx has no switch for that; a jar whose policy
+    refuses every cookie still costs two urllib adapter objects per answer to find out (about 4%
+    of kp-mcp's CPU per call in a profile), so this client's cookies ignore answers altogether.
+    """
+
+    _no_cookies: Final = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        raise TypeError("kp-tools' HTTP client keeps no cookies")
 
 
 class KPainterClient:
@@ -260,7 +292,7 @@ class KPainterClient:
         http = self._http.get(loop)
         if http is None or http.is_closed:
             self._forget_closed_loops()
-            http = httpx.AsyncClient(
+            http = _CookielessClient(
                 transport=self._transport,
                 timeout=self.timeout,
                 limits=httpx.Limits(
@@ -268,7 +300,6 @@ class KPainterClient:
                     max_keepalive_connections=20,
                     keepalive_expiry=KEEPALIVE_SECONDS,
                 ),
-                cookies=CookieJar(_NO_COOKIES),  # stored cookies would be shared by all users
                 headers={"User-Agent": f"kp-tools/{__version__}", "Accept": "application/json"},
             )
             self._http[loop] = http
