@@ -23,8 +23,6 @@ from kp_tools.specs import NoArguments, ToolContext
 from tests.conftest import BROKE, MEMBER, READONLY, REVOKED
 from tests.mcp.conftest import connect, error_code, payload
 
-pytestmark = pytest.mark.asyncio
-
 SLIDES = {
     "type": "slides_video",
     "prompt": "How vaccines train the immune system",
