@@ -55,6 +55,12 @@ def _forget_expired(claims: OrderedDict[str, _Expiring], now: float) -> None:
         claims.popitem(last=False)
 
 
+def _write_claim(claims: OrderedDict[str, _Expiring], fingerprint: str, item: _Expiring) -> None:
+    """Store a claim as the newest written, keeping the order ``_forget_expired`` relies on."""
+    claims[fingerprint] = item
+    claims.move_to_end(fingerprint)
+
+
 class MemoryStateStore(StateStore):
     """Keeps at most ``max_keys`` keys (least recently used go first).
 
@@ -169,8 +175,8 @@ class MemoryStateStore(StateStore):
             _forget_expired(claims, now)
             current = claims.get(fingerprint)
             if current is None or current.expires_at <= now:
-                claims[fingerprint] = self._expiring(Claim(ClaimStatus.PENDING), self.ttl.pending)
-                claims.move_to_end(fingerprint)
+                pending = self._expiring(Claim(ClaimStatus.PENDING), self.ttl.pending)
+                _write_claim(claims, fingerprint, pending)
                 return Claim(ClaimStatus.OWNED)
             claim: Claim = current.value
             return claim
@@ -178,9 +184,8 @@ class MemoryStateStore(StateStore):
     async def settle(self, key_id: str, fingerprint: str, result: dict[str, Any] | None) -> None:
         status = ClaimStatus.DONE if result is not None else ClaimStatus.UNKNOWN
         with self._lock:
-            claims = self._entry(key_id).claims
-            claims[fingerprint] = self._expiring(Claim(status, result), self.ttl.dedupe)
-            claims.move_to_end(fingerprint)
+            settled = self._expiring(Claim(status, result), self.ttl.dedupe)
+            _write_claim(self._entry(key_id).claims, fingerprint, settled)
 
     async def release(self, key_id: str, fingerprint: str) -> None:
         with self._lock:
