@@ -56,10 +56,10 @@ _REMEMBERED_JOBS = 1024
 class WaitPolicy:
     """How a job wait paces its polls: the defaults are for real jobs, tests pass faster ones.
 
-    ``backoff`` grows the interval while no progress rate
-    is known yet; ``min_interval`` is the shortest sleep between polls, and grows by ``backoff``
-    each time a poll aimed at the end finds the job still running (it is not moving as its
-    progress said).
+    ``backoff`` grows the interval while no progress rate is known yet. Once a poll aimed at the
+    end finds the job still running (it is not moving as its progress said), polls are at least
+    ``min_interval`` apart, growing by ``backoff`` with each such poll. Until then the window alone
+    paces them: a fixed least sleep would notice a job shorter than ten times it too late.
     """
 
     first_interval: float = 1.0
@@ -185,7 +185,7 @@ async def wait_for_job(
     started = clock()
     deadline = started + max(wait_seconds, 0.0)
     track = _memory.get(memory_key)
-    interval, floor, polls = policy.first_interval, policy.min_interval, 0
+    interval, floor, polls = policy.first_interval, 0.0, 0
     job = track.job
     if job is None or wait_seconds <= 0 or started - track.seen_at > policy.fresh_seconds:
         # the first answer may take the client's full deadline: nothing to show yet
@@ -206,7 +206,7 @@ async def wait_for_job(
             return _result(job, wait_seconds, started, now, polls, _hint(window, now, interval))
         if aimed_at_end:  # the last poll was aimed at the end and the job was still running:
             # the job is not moving as its progress said; back off instead of closing in
-            floor = min(floor * policy.backoff, policy.max_interval)
+            floor = min(max(floor * policy.backoff, policy.min_interval), policy.max_interval)
         if window is None:
             target, aimed_at_end = now + interval, False
             interval = min(interval * policy.backoff, policy.max_interval)

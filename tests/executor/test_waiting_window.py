@@ -186,3 +186,15 @@ async def test_a_long_job_takes_one_request_per_wait_and_one_at_its_end() -> Non
         assert len(job.asked_at) == 4, offset  # at once, at 30 s, at 60 s, at the end
         assert len(set(job.asked_at)) == len(job.asked_at)  # never twice at one moment
         assert 85.0 <= job.asked_at[-1] <= 85.0 * 1.1
+
+
+async def test_a_job_under_two_seconds_is_still_noticed_within_a_tenth() -> None:
+    # 99% at 1.73 s puts the end a hair later; a fixed least sleep of 0.2 s between polls (more
+    # than a tenth of this job) made the next poll 0.18 s late.
+    job = LinearJob(1.74)
+    remember_started_job(("caller", "7"), "queued", clock=job.clock)
+    job.now = 0.157
+
+    assert await job.wait(30, memory_key=("caller", "7"))
+
+    assert 1.74 <= job.asked_at[-1] <= 1.74 * 1.1
