@@ -17,11 +17,14 @@ waits in a queue at 0% and then runs fast can be noticed late: by the end of the
 
 When the job will not end before the wait does, the wait sleeps to its end and asks once there,
 so the answer is fresh; an answer at most :attr:`WaitPolicy.fresh_seconds` old by then is fresh
-enough and is returned instead. An agent then calls again at once (the tool tells it to); given
-a ``memory_key`` (the caller's key and the job), what was learned is kept between calls, and a
-call that starts that soon after the last answer does not ask again first: its first request
-goes where the window says. The create or edit that started the job counts as a first sample
-(:func:`remember_started_job`: 0% at that moment).
+enough and is returned instead. When the window puts the end after this wait but within another
+one started now, the wait hands back the answer it has just got at once: the agent's next call
+is its last either way, and sleeping out the wait would only buy a request to be fresh. An agent
+then calls again at once (the tool tells it to); given a ``memory_key`` (the caller's key and the
+job), what was learned is kept between calls, and a call that starts that soon after the last
+answer does not ask again first: its first request goes where the window says. The create or
+edit that started the job counts as a first sample (:func:`remember_started_job`: 0% at that
+moment).
 
 Every sleep and every poll after the first is capped by what is left of the wait, so a slow
 upstream stretches it by at most ``last_poll_seconds``.
@@ -200,7 +203,11 @@ async def wait_for_job(
         window = track.window()
         # (a sleep aimed at the deadline may wake a hair before it)
         over = at_deadline or now >= deadline
-        if done or (over and now - track.seen_at <= policy.fresh_seconds):
+        if (
+            done
+            or (over and now - track.seen_at <= policy.fresh_seconds)
+            or _ends_in_next_wait(window, now, deadline, deadline - started)
+        ):
             if done:
                 _memory.forget(memory_key)
             return _result(job, wait_seconds, started, now, polls, _hint(window, now, interval))
@@ -231,6 +238,17 @@ async def wait_for_job(
         polls += 1
         track.add(clock(), job)
         await _report(progress, job)
+
+
+def _ends_in_next_wait(
+    window: tuple[float, float, float] | None, now: float, deadline: float, wait_seconds: float
+) -> bool:
+    """Whether the job ends after this wait but within another one started now.
+
+    The agent's next call is then its last either way, so this one can hand back the answer it
+    has just got instead of sleeping out its time to ask again (to be fresh) at its end.
+    """
+    return window is not None and window[0] > deadline and window[1] <= now + wait_seconds
 
 
 def _hint(window: tuple[float, float, float] | None, now: float, interval: float) -> float:

@@ -188,6 +188,25 @@ async def test_a_long_job_takes_one_request_per_wait_and_one_at_its_end() -> Non
         assert 85.0 <= job.asked_at[-1] <= 85.0 * 1.1
 
 
+async def test_a_wait_that_learns_the_job_ends_within_one_more_wait_returns_at_once() -> None:
+    # 1% at 0.45 s: the job could end at 22.5 s, so the wait asks at 24.75 s (57%). That answer
+    # puts the end between 42.7 s and 43.8 s: after this wait, within the next. Sleeping out the
+    # wait would only buy a request at 30.45 s to be fresh; the agent's next call is its last
+    # either way.
+    job = LinearJob(43.0)
+    remember_started_job(("caller", "7"), "queued", clock=job.clock)
+    job.now = 0.45
+
+    first = await job.wait(30, memory_key=("caller", "7"))
+
+    assert not first
+    assert job.asked_at == [0.45, 24.75]
+    assert job.now == 24.75  # handed back at once, not at 30.45 s
+    assert await job.wait(30, memory_key=("caller", "7"))
+    assert len(job.asked_at) == 3  # the next wait asks only once, at the end
+    assert 43.0 <= job.asked_at[-1] <= 43.0 * 1.1
+
+
 async def test_a_job_under_two_seconds_is_still_noticed_within_a_tenth() -> None:
     # 99% at 1.73 s puts the end a hair later; a fixed least sleep of 0.2 s between polls (more
     # than a tenth of this job) made the next poll 0.18 s late.
