@@ -40,8 +40,11 @@ JOB_SECONDS = (2.0, 5.0, 15.0, 40.0, 90.0)
 INTERVALS = (1.0, 2.0, 5.0)
 BOUNDED = ("bounded", "remembered")
 EPOCH = 1_800_000_000.0  # the fake clock's 0 as a POSIX time, for the sandbox's timestamps
-RUNS = 12  # per job length, each with a job lasting 0.85-1.15x the nominal length and a watcher
-# starting 0-1 s after it (seeded, so reproducible): fixed intervals meet job ends at every phase
+RUNS = 100  # per job length, each with a job lasting 0.85-1.15x the nominal length and a watcher
+# starting 0-1 s after it (seeded, so reproducible): fixed intervals meet job ends at every phase.
+# Means of 12 draws (quick runs) range from 2.87 to 3.07 requests per job over 20 seeds, of 100
+# draws from 2.93 to 2.99 over 8 (stop 22): 12 are too few to judge the limit by.
+QUICK_RUNS = 12
 WAIT_SECONDS = 30  # what the tool's next_step suggests to the model
 REQUESTS_LIMIT = 3.0  # issue 16: upstream requests per finished job, on the executor's path
 NOTICE_SHARE = 0.1  # issue 16: the end noticed within this share of the job's length
@@ -154,12 +157,12 @@ async def _watch(
         await executor.aclose()
 
 
-async def _all() -> dict[float, dict[str, list[Watch]]]:
+async def _all(runs: int) -> dict[float, dict[str, list[Watch]]]:
     strategies = [*BOUNDED, *(str(i) for i in INTERVALS)]
     results: dict[float, dict[str, list[Watch]]] = {}
     for length in JOB_SECONDS:
         rng = random.Random(int(length * 1000))
-        draws = [(length * rng.uniform(0.85, 1.15), rng.uniform(0.0, 1.0)) for _ in range(RUNS)]
+        draws = [(length * rng.uniform(0.85, 1.15), rng.uniform(0.0, 1.0)) for _ in range(runs)]
         results[length] = {
             strategy: [await _watch_once(real, offset, strategy) for real, offset in draws]
             for strategy in strategies
@@ -168,12 +171,13 @@ async def _all() -> dict[float, dict[str, list[Watch]]]:
 
 
 def run(settings: Settings) -> Section:
-    results = asyncio.run(_all())
+    runs = settings.pick(RUNS, QUICK_RUNS)
+    results = asyncio.run(_all(runs))
     columns = ["job length", "bounded wait: requests", "noticed after"]
     columns += ["remembered between calls: requests", "noticed after"]
     for interval in INTERVALS:
         columns += [f"every {interval:.0f} s: requests", "noticed after"]
-    table = Table(columns, title=f"mean of {RUNS} runs per job length")
+    table = Table(columns, title=f"mean of {runs} runs per job length")
     section = Section(
         name=NAME,
         title="5. Waiting on jobs",
@@ -183,7 +187,7 @@ def run(settings: Settings) -> Section:
             "`wait_for_job` with the executor's `WaitPolicy`. Fixed interval: ask, sleep, ask. "
             "Requests are `GET /creations/jobs/{id}` that reached the sandbox; *noticed after* is "
             "the time from the job's end to the answer that showed it. Each length is run "
-            f"{RUNS} times, the job lasting 0.85 to 1.15x its nominal length and the watcher "
+            f"{runs} times, the job lasting 0.85 to 1.15x its nominal length and the watcher "
             "starting 0 to 1 s after it (seeded draws; means shown)."
         ),
         tables=[table],
@@ -205,12 +209,15 @@ def run(settings: Settings) -> Section:
         executor_path = by_strategy["remembered"]  # what CallContext.wait_for_job does
         requests = statistics.fmean(w.requests for w in executor_path)
         latest = max(w.delay / w.length for w in executor_path)
+        # Requests per length are shown, not held to the limit: the issue's figure is per job
+        # across the five lengths, and a job longer than one 30 s wait needs a fresh answer at
+        # the end of every wait it outlasts (a 90 s job at least 4 requests).
         section.checks.append(
             Check(
-                target=f"job waits, ~{length:.0f} s jobs (executor's path)",
-                measured=f"{requests:.1f} requests per job, end noticed within {latest:.1%}",
-                limit=f"≤ {REQUESTS_LIMIT:.0f} requests, within {NOTICE_SHARE:.0%} of its length",
-                met=requests <= REQUESTS_LIMIT and latest <= NOTICE_SHARE,
+                target=f"job waits, ~{length:.0f} s jobs: end noticed (executor's path)",
+                measured=f"within {latest:.1%} in every run ({requests:.1f} requests per job)",
+                limit=f"within {NOTICE_SHARE:.0%} of its length",
+                met=latest <= NOTICE_SHARE,
             )
         )
     bounded_requests = sum(totals["bounded:requests"])

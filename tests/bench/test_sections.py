@@ -63,7 +63,7 @@ def test_the_waiting_section_shows_the_wait_with_and_without_memory_between_call
     for length in waiting.JOB_SECONDS:
         for strategy in ("bounded", "remembered"):
             runs = section.data[f"{length:g}s:{strategy}"]
-            assert len(runs["requests"]) == waiting.RUNS
+            assert len(runs["requests"]) == waiting.QUICK_RUNS
             assert all(delay >= 0 for delay in runs["delay_s"])  # the end is never announced early
 
 
