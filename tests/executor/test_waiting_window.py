@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Hashable
 from datetime import UTC, datetime
 
@@ -217,3 +219,18 @@ async def test_a_job_under_two_seconds_is_still_noticed_within_a_tenth() -> None
     assert await job.wait(30, memory_key=("caller", "7"))
 
     assert 1.74 <= job.asked_at[-1] <= 1.74 * 1.1
+
+
+async def test_every_end_is_noticed_within_a_tenth_whatever_the_length_and_first_wait() -> None:
+    rng = random.Random(16)
+    for _ in range(400):
+        seconds = math.exp(rng.uniform(math.log(0.5), math.log(120.0)))  # as many short as long
+        job = LinearJob(seconds, timestamps=rng.random() < 0.5)
+        remember_started_job(("caller", "7"), "queued", clock=job.clock)
+        job.now = rng.uniform(0.0, min(1.0, seconds / 2))  # the agent's first wait
+
+        while not await job.wait(30, memory_key=("caller", "7")):
+            pass
+
+        assert seconds <= job.asked_at[-1] <= seconds * 1.1, (seconds, job.asked_at)
+        assert len(set(job.asked_at)) == len(job.asked_at), job.asked_at
