@@ -57,6 +57,17 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(EPOCH + seconds, UTC).isoformat(timespec="milliseconds")
 
 
+CALLER = ("caller", "7")  # the memory key: who asks, and about which job
+
+
+def created(seconds: float, *, first_wait_at: float, timestamps: bool = False) -> LinearJob:
+    """A job its create has just started (remembered as 0% at 0 s), first waited on later."""
+    job = LinearJob(seconds, timestamps=timestamps)
+    remember_started_job(CALLER, "queued", clock=job.clock)  # what a create does
+    job.now = first_wait_at
+    return job
+
+
 async def test_a_job_that_reports_its_timestamps_is_found_done_by_the_second_request() -> None:
     job = LinearJob(20.0, timestamps=True)
     job.now = 5.0  # a quarter done: the share and the server's elapsed time give the end
@@ -89,10 +100,10 @@ async def test_a_wait_that_ends_before_the_job_asks_once_more_at_its_end() -> No
 async def test_the_next_wait_on_the_same_job_by_the_same_caller_does_not_ask_first() -> None:
     job = LinearJob(60.0, timestamps=True)
     job.now = 10.0
-    assert not await job.wait(15, memory_key=("caller", "7"))
+    assert not await job.wait(15, memory_key=CALLER)
     asked = len(job.asked_at)
 
-    assert not await job.wait(15, memory_key=("caller", "7"))
+    assert not await job.wait(15, memory_key=CALLER)
 
     assert job.asked_at[asked:] == [40.0]  # only the fresh answer at the end of the wait
 
@@ -100,7 +111,7 @@ async def test_the_next_wait_on_the_same_job_by_the_same_caller_does_not_ask_fir
 async def test_another_caller_on_the_same_job_asks_first() -> None:
     job = LinearJob(60.0, timestamps=True)
     job.now = 10.0
-    assert not await job.wait(15, memory_key=("caller", "7"))
+    assert not await job.wait(15, memory_key=CALLER)
     asked = len(job.asked_at)
 
     assert not await job.wait(15, memory_key=("someone else", "7"))
@@ -120,11 +131,9 @@ async def test_without_a_memory_key_every_wait_starts_with_a_request() -> None:
 
 
 async def test_the_first_wait_after_the_create_learns_the_rate_from_its_first_answer() -> None:
-    job = LinearJob(2.0)
-    remember_started_job(("caller", "7"), "queued", clock=job.clock)  # what a create does
-    job.now = 0.3  # the agent's next call, a moment later
+    job = created(2.0, first_wait_at=0.3)  # the agent's next call, a moment later
 
-    assert await job.wait(30, memory_key=("caller", "7"))
+    assert await job.wait(30, memory_key=CALLER)
 
     assert job.asked_at[0] == 0.3  # asked at once: a job may be over already
     assert len(job.asked_at) == 2  # that answer and the 0% at the create give the rate
@@ -134,11 +143,9 @@ async def test_the_first_wait_after_the_create_learns_the_rate_from_its_first_an
 async def test_an_end_the_first_rate_overestimates_is_still_noticed_within_a_tenth() -> None:
     # One request 1 s in says 6% of a 14.94 s job: read as an estimate, that is a 17 s job, and
     # a tenth of 17 s would have let the end go by 1.65 s (11%) unnoticed.
-    job = LinearJob(14.94)
-    remember_started_job(("caller", "7"), "queued", clock=job.clock)
-    job.now = 0.04
+    job = created(14.94, first_wait_at=0.04)
 
-    assert await job.wait(30, memory_key=("caller", "7"))
+    assert await job.wait(30, memory_key=CALLER)
 
     assert job.asked_at[-1] - 14.94 <= 0.1 * 14.94
 
@@ -146,9 +153,9 @@ async def test_an_end_the_first_rate_overestimates_is_still_noticed_within_a_ten
 async def test_a_job_its_create_reports_ended_is_not_taken_as_just_started() -> None:
     job = LinearJob(0.5)
     job.now = 1.0
-    remember_started_job(("caller", "7"), "succeeded", clock=job.clock)
+    remember_started_job(CALLER, "succeeded", clock=job.clock)
 
-    assert await job.wait(30, memory_key=("caller", "7"))
+    assert await job.wait(30, memory_key=CALLER)
 
     assert job.asked_at == [1.0]  # asked at once, as with nothing remembered
 
@@ -156,21 +163,18 @@ async def test_a_job_its_create_reports_ended_is_not_taken_as_just_started() -> 
 async def test_a_job_still_at_nothing_is_not_asked_about_before_it_could_end() -> None:
     # 0% half a second after the create: it moves under 2% a second, so it cannot end within
     # 50 s, and the 30 s wait asks only once more, at its end.
-    job = LinearJob(90.0)
-    remember_started_job(("caller", "7"), "queued", clock=job.clock)
-    job.now = 0.5
+    job = created(90.0, first_wait_at=0.5)
 
-    assert not await job.wait(30, memory_key=("caller", "7"))
+    assert not await job.wait(30, memory_key=CALLER)
 
     assert job.asked_at == [0.5, 30.5]
 
 
 async def test_an_answer_still_fresh_at_the_end_of_the_wait_is_not_asked_for_again() -> None:
-    job = LinearJob(84.0)
-    remember_started_job(("caller", "7"), "queued", clock=job.clock)
-    job.now = 0.25  # 0%: the job cannot end before 25 s, so the next request goes at 27.5 s
+    # 0% at 0.25 s: the job cannot end before 25 s, so the next request goes at 27.5 s
+    job = created(84.0, first_wait_at=0.25)
 
-    assert not await job.wait(30, memory_key=("caller", "7"))
+    assert not await job.wait(30, memory_key=CALLER)
 
     assert job.now == 30.25  # it waited the full time
     assert job.asked_at == [0.25, 27.5]  # 2.75 s before the end: fresh enough to return
@@ -178,11 +182,9 @@ async def test_an_answer_still_fresh_at_the_end_of_the_wait_is_not_asked_for_aga
 
 async def test_a_long_job_takes_one_request_per_wait_and_one_at_its_end() -> None:
     for offset in (0.3, 0.5, 0.7, 0.9):  # the agent's first wait, a moment after the create
-        job = LinearJob(85.0)
-        remember_started_job(("caller", "7"), "queued", clock=job.clock)
-        job.now = offset
+        job = created(85.0, first_wait_at=offset)
 
-        while not await job.wait(30, memory_key=("caller", "7")):
+        while not await job.wait(30, memory_key=CALLER):
             pass
 
         assert len(job.asked_at) == 4, offset  # at once, at 30 s, at 60 s, at the end
@@ -195,16 +197,14 @@ async def test_a_wait_that_learns_the_job_ends_within_one_more_wait_returns_at_o
     # puts the end between 42.7 s and 43.8 s: after this wait, within the next. Sleeping out the
     # wait would only buy a request at 30.45 s to be fresh; the agent's next call is its last
     # either way.
-    job = LinearJob(43.0)
-    remember_started_job(("caller", "7"), "queued", clock=job.clock)
-    job.now = 0.45
+    job = created(43.0, first_wait_at=0.45)
 
-    first = await job.wait(30, memory_key=("caller", "7"))
+    first = await job.wait(30, memory_key=CALLER)
 
     assert not first
     assert job.asked_at == [0.45, 24.75]
     assert job.now == 24.75  # handed back at once, not at 30.45 s
-    assert await job.wait(30, memory_key=("caller", "7"))
+    assert await job.wait(30, memory_key=CALLER)
     assert len(job.asked_at) == 3  # the next wait asks only once, at the end
     assert 43.0 <= job.asked_at[-1] <= 43.0 * 1.1
 
@@ -212,11 +212,9 @@ async def test_a_wait_that_learns_the_job_ends_within_one_more_wait_returns_at_o
 async def test_a_job_under_two_seconds_is_still_noticed_within_a_tenth() -> None:
     # 99% at 1.73 s puts the end a hair later; a fixed least sleep of 0.2 s between polls (more
     # than a tenth of this job) made the next poll 0.18 s late.
-    job = LinearJob(1.74)
-    remember_started_job(("caller", "7"), "queued", clock=job.clock)
-    job.now = 0.157
+    job = created(1.74, first_wait_at=0.157)
 
-    assert await job.wait(30, memory_key=("caller", "7"))
+    assert await job.wait(30, memory_key=CALLER)
 
     assert 1.74 <= job.asked_at[-1] <= 1.74 * 1.1
 
@@ -225,11 +223,11 @@ async def test_every_end_is_noticed_within_a_tenth_whatever_the_length_and_first
     rng = random.Random(16)
     for _ in range(400):
         seconds = math.exp(rng.uniform(math.log(0.5), math.log(120.0)))  # as many short as long
-        job = LinearJob(seconds, timestamps=rng.random() < 0.5)
-        remember_started_job(("caller", "7"), "queued", clock=job.clock)
-        job.now = rng.uniform(0.0, min(1.0, seconds / 2))  # the agent's first wait
+        timestamps = rng.random() < 0.5
+        first_wait_at = rng.uniform(0.0, min(1.0, seconds / 2))
+        job = created(seconds, first_wait_at=first_wait_at, timestamps=timestamps)
 
-        while not await job.wait(30, memory_key=("caller", "7")):
+        while not await job.wait(30, memory_key=CALLER):
             pass
 
         assert seconds <= job.asked_at[-1] <= seconds * 1.1, (seconds, job.asked_at)
