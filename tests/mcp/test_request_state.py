@@ -31,15 +31,8 @@ from kp_tools.mcp.request_state import (
     state_secrets_from_env,
 )
 from kp_tools.state import MemoryStateStore
+from tests.clock import ManualClock
 from tests.conftest import KpMcp
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def refused(
@@ -69,7 +62,7 @@ async def test_a_state_is_refused_for_another_tool_or_key_and_stays_usable() -> 
 
 
 async def test_an_expired_state_is_refused() -> None:
-    clock = Clock()
+    clock = ManualClock(1_000.0)
     pending = PendingCalls(ttl=60, clock=clock)
     state = pending.issue(PendingKind.CONSENT, tool="t", key="k")
     clock.now += 60
@@ -101,7 +94,7 @@ async def test_an_answer_used_in_one_process_is_refused_in_another_sharing_the_s
 
 
 async def test_a_used_nonce_is_remembered_for_as_long_as_its_state_lives() -> None:
-    clock, store_clock = Clock(), Clock()
+    clock, store_clock = ManualClock(1_000.0), ManualClock(1_000.0)
     store = MemoryStateStore(clock=store_clock)
     pending = PendingCalls(nonces=lambda: store, ttl=60, clock=clock)
     state = pending.issue(PendingKind.CONSENT, tool="t", key="k")

@@ -11,39 +11,33 @@ from kp_tools.keys import ApiKey
 from kp_tools.retry import RetryPolicy
 from kp_tools.sandbox import IN_PROCESS_BASE_URL, Fault
 from kp_tools.spending import Budget
+from tests.clock import ManualClock
 from tests.conftest import MEMBER
 
 VIDEO = {"type": "slides_video", "prompt": "Plate tectonics", "scene_count": 5}  # 20 credits
 HOUR = 3600.0
 
 
-class Clock:
-    """Epoch seconds that only move when the test says so."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+EPOCH = 1_800_000_000.0  # the clock's start, in epoch seconds (budget windows are wall time)
 
 
 def video(prompt: str) -> dict[str, object]:
     return {**VIDEO, "prompt": prompt}
 
 
-async def budgeted(sandbox: Sandbox, budget: Budget, clock: Clock | None = None) -> Executor:
-    executor = Executor.for_sandbox(sandbox, budget=budget, clock=clock or Clock())
+async def budgeted(sandbox: Sandbox, budget: Budget, clock: ManualClock | None = None) -> Executor:
+    executor = Executor.for_sandbox(sandbox, budget=budget, clock=clock or ManualClock(EPOCH))
     assert (await executor.run("kp_me", api_key=MEMBER)).ok
     return executor
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(EPOCH)
 
 
 async def test_creates_at_the_ceiling_are_refused_without_reaching_kpainter(
-    sandbox: Sandbox, clock: Clock
+    sandbox: Sandbox, clock: ManualClock
 ) -> None:
     executor = await budgeted(sandbox, Budget(credits=40, window_seconds=HOUR), clock)
     assert (await executor.run("kp_create_creation", video("one"), api_key=MEMBER)).ok
@@ -60,7 +54,7 @@ async def test_creates_at_the_ceiling_are_refused_without_reaching_kpainter(
     assert sandbox.account(MEMBER).credits == 1000 - 40
 
 
-async def test_the_window_rolls(sandbox: Sandbox, clock: Clock) -> None:
+async def test_the_window_rolls(sandbox: Sandbox, clock: ManualClock) -> None:
     executor = await budgeted(sandbox, Budget(credits=20, window_seconds=HOUR), clock)
     assert (await executor.run("kp_create_creation", video("one"), api_key=MEMBER)).ok
     clock.now += HOUR - 1
@@ -90,7 +84,7 @@ async def test_a_request_larger_than_the_whole_budget_says_it_never_fits(
 
 
 async def test_the_reservation_is_kept_when_the_outcome_is_unknown(
-    sandbox: Sandbox, clock: Clock
+    sandbox: Sandbox, clock: ManualClock
 ) -> None:
     executor = await budgeted(sandbox, Budget(credits=30), clock)
     sandbox.faults.add(Fault("drop", path="/creations", method="POST", after_processing=True))

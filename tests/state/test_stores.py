@@ -20,6 +20,7 @@ from kp_tools.state import (
     state_store_from_url,
 )
 from kp_tools.state.redis import RedisStateStore
+from tests.clock import ManualClock
 from tests.processes import free_port
 from tests.redis_server import redis_server
 
@@ -195,16 +196,8 @@ async def test_calls_with_unknown_keys_do_not_push_out_a_users_halt_or_claim() -
     assert (await store.claim("user", "create-1")).status is ClaimStatus.PENDING
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_expired_claims_are_forgotten_as_the_key_creates_more() -> None:
-    clock = _Clock()
+    clock = ManualClock()
     store = MemoryStateStore(StateTTL(dedupe=60, pending=120), clock=clock)
     for index in range(500):  # a busy key: a create a second, each settled
         clock.now = float(index)
@@ -216,7 +209,7 @@ async def test_expired_claims_are_forgotten_as_the_key_creates_more() -> None:
 
 
 async def test_an_expired_claim_written_before_a_longer_lived_one_is_not_returned() -> None:
-    clock = _Clock()
+    clock = ManualClock()
     store = MemoryStateStore(StateTTL(dedupe=60, pending=120), clock=clock)
     await store.claim("k1", "slow")  # pending: 120 s
     clock.now = 1.0
