@@ -484,13 +484,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     long as the process, and the collections they would trigger cost about 45 ms of the start
     a host waits for. What start-up built is then frozen out of later collections (collected
     first on HTTP, where start-up time matters less than the latency tail;
-    :mod:`kp_tools.mcp.heap`).
+    :mod:`kp_tools.mcp.heap`). Over stdio, pydantic models are built at their first use rather
+    than at import, since a session uses few of the SDK's (:mod:`kp_tools.mcp.model_builds`).
     """
     from kp_tools.mcp.heap import collections_paused, freeze_start_up_objects
 
     try:
         with collections_paused():
             options = build_parser().parse_args(argv)
+            if options.transport == Transport.STDIO:
+                from kp_tools.mcp.model_builds import defer_model_builds
+
+                defer_model_builds()
             try:
                 serve = prepare(options)
             except _StartRefusedError as refused:
