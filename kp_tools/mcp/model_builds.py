@@ -15,20 +15,32 @@ and kp-mcp starts as before, only slower, and ``tests/mcp/test_model_builds.py``
 move is seen. It is a process-wide choice, made only by the ``kp-mcp`` console script and only
 for stdio; an HTTP server starts once and then serves, so it builds everything at start-up,
 where a build cannot land in a request's latency.
+
+Only with pydantic 2.14 or later: before it, a model first used by two threads at once could be
+seen half built (pydantic issue 13419, fixed by a lock in ``model_rebuild``; the google-genai SDK
+hit this with deferred builds). kp-mcp's stdio session uses its models on one thread, but a
+start-up that is 7% faster is not worth a race that one added thread would open.
 """
 
 from __future__ import annotations
 
 __all__ = ["defer_model_builds"]
 
+_THREAD_SAFE_REBUILDS = (2, 14)  # the first pydantic whose model_rebuild holds a lock
+
 
 def defer_model_builds() -> bool:
     """Make pydantic build each model defined from now on at its first use, not at its definition.
 
     Returns:
-        Whether builds are now deferred: ``False`` when this pydantic keeps its defaults
-        elsewhere, in which case nothing changed.
+        Whether builds are now deferred: ``False`` with a pydantic older than 2.14 or one that
+        keeps its defaults elsewhere, in which case nothing changed.
     """
+    from pydantic.version import VERSION
+
+    major, minor = (int(part) for part in VERSION.split(".")[:2])
+    if (major, minor) < _THREAD_SAFE_REBUILDS:
+        return False
     try:
         from pydantic._internal._config import config_defaults
     except ImportError:

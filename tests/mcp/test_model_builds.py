@@ -71,6 +71,22 @@ print(defer_model_builds())
     assert result.stdout.split() == ["False"]
 
 
+def test_builds_are_not_deferred_where_pydantic_rebuilds_are_not_thread_safe() -> None:
+    script = """
+import pydantic.version
+pydantic.version.VERSION = "2.13.4"  # before pydantic's rebuild lock
+from kp_tools.mcp.model_builds import defer_model_builds
+from pydantic import BaseModel
+print(defer_model_builds())
+class Job(BaseModel):
+    id: int
+print(Job.__pydantic_complete__)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+
+
 def test_a_stdio_session_leaves_most_sdk_models_unbuilt(tmp_path: Path) -> None:
     report = tmp_path / "built"
     args = [sys.executable, "-c", COUNT_AT_KP_MCP_EXIT, str(report), "--sandbox"]
