@@ -2,10 +2,11 @@
 
 A host spawns kp-mcp at every start and waits for its tool list. Most of that wait is the MCP
 SDK's import, and most of the import is pydantic building a validator and serializer for each of
-the SDK's protocol models: about 160 per protocol revision, two revisions, of which one session
-uses a few dozen. With builds deferred, a model is built the first time it validates or
-serializes, so a stdio start pays only for the models its session uses: the tool list arrives
-about 5 to 9% sooner (BENCHMARKS.md, cold start), and so does the first tool call.
+the SDK's protocol models: about 160 per protocol revision, two revisions, of which a session
+that lists the tools uses about 20. With builds deferred, a model is built the first time it
+validates or serializes, so a stdio start pays only for the models its session uses: the tool
+list arrives 7 to 9% sooner than a bare SDK server's (BENCHMARKS.md, cold start), where it
+arrived about as soon, and the first tool call sooner too.
 
 Pydantic offers deferral per model (``ConfigDict(defer_build=True)``), but the SDK's models are
 not ours to configure, so :func:`defer_model_builds` changes pydantic's default for every model
@@ -19,7 +20,7 @@ where a build cannot land in a request's latency.
 Only with pydantic 2.14 or later: before it, a model first used by two threads at once could be
 seen half built (pydantic issue 13419, fixed by a lock in ``model_rebuild``; the google-genai SDK
 hit this with deferred builds). kp-mcp's stdio session uses its models on one thread, but a
-start-up that is 7% faster is not worth a race that one added thread would open.
+faster start is not worth a race that one added thread would open.
 """
 
 from __future__ import annotations
