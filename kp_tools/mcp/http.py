@@ -4,10 +4,11 @@ Layers, outermost first:
 
 1. :class:`OriginAllowList`: a request carrying an ``Origin`` header that is not allowed gets
    403, preflights included. Allowed are ``PARTNER_MCP_ALLOWED_ORIGINS`` and, when the server is
-   bound to a loopback address, every loopback origin (:attr:`HttpSettings.origins`). Requests
-   without an ``Origin`` (MCP hosts, CLIs, servers) are not browser requests and pass.
-2. Starlette's ``CORSMiddleware`` for the allowed origins, exposing ``Mcp-Session-Id``.
-3. The SDK's streamable HTTP app, with DNS-rebinding protection on (``Host`` must be one of
+   bound to a loopback address, every loopback origin (:attr:`HttpSettings.origins`); their
+   requests go through Starlette's ``CORSMiddleware``, which exposes ``Mcp-Session-Id``.
+   Requests without an ``Origin`` (MCP hosts, CLIs, servers) are not cross-origin browser
+   requests: they pass, with only the ``Vary: Origin`` that CORS would have added.
+2. The SDK's streamable HTTP app, with DNS-rebinding protection on (``Host`` must be one of
    :attr:`HttpSettings.allowed_hosts`, else 421) and a request body limit (413), wrapped in
    :class:`ErrorEchoFilter`: the SDK's 4xx answers to malformed JSON-RPC quote the request back
    (pydantic's ``input_value=...``), which could include the caller's key; that quote is removed.
@@ -140,24 +141,58 @@ class HttpSettings:
 
 
 class OriginAllowList:
-    """Refuse (403) any HTTP request whose ``Origin`` is not allowed, before anything else runs."""
+    """Refuse (403) a request whose ``Origin`` is not allowed; answer allowed ones with CORS.
+
+    Nearly every request to an MCP server comes from a host, a CLI or a server, without an
+    ``Origin``. Starlette's CORS layer, run for those too, cost about 5% of the server's CPU per
+    tool call (``wrk``, 8 clients; BENCHMARKS.md), only to add ``Vary: Origin`` to the answer. So
+    they skip it and get that header here: it tells caches that a browser's request, which
+    carries an ``Origin``, may be answered differently.
+    """
 
     def __init__(self, app: ASGIApp, allowed_origins: Iterable[str]) -> None:
         self.app = app
         self.allowed = tuple(allowed_origins)
+        self._with_cors = CORSMiddleware(
+            app,
+            allow_origins=[o for o in self.allowed if not o.endswith(":*")],
+            allow_origin_regex=_port_wildcards(self.allowed),
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            # MCP sends protocol headers whose names vary (Mcp-Param-*); origins are already
+            # restricted, so any request header is allowed from them.
+            allow_headers=["*"],
+            expose_headers=["Mcp-Session-Id", "Mcp-Protocol-Version"],
+            max_age=600,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer 403 to a disallowed ``Origin``; pass everything else on."""
-        if scope["type"] == "http":
-            origin = _header(scope, b"origin")
-            if origin is not None and not origin_allowed(origin, self.allowed):
-                response = JSONResponse(
-                    {"error": "origin_not_allowed", "message": f"Origin {origin} is not allowed."},
-                    status_code=403,
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        """Answer 403 to a disallowed ``Origin``, CORS to an allowed one; pass the rest on."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origin = _header(scope, b"origin")
+        if origin is None:
+            await self.app(scope, receive, _varying_on_origin(send))
+        elif origin_allowed(origin, self.allowed):
+            await self._with_cors(scope, receive, send)
+        else:
+            response = JSONResponse(
+                {"error": "origin_not_allowed", "message": f"Origin {origin} is not allowed."},
+                status_code=403,
+            )
+            await response(scope, receive, send)
+
+
+def _varying_on_origin(send: Send) -> Send:
+    """``send``, adding ``Vary: Origin`` to the response (CORS adds it to every answer)."""
+
+    async def send_varying(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [*message.get("headers", ()), (b"vary", b"Origin")]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_varying
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -263,20 +298,7 @@ def build_http_app(
     app.router.lifespan_context = lifespan
     # add_middleware puts each layer outside the ones added before it.
     app.add_middleware(ErrorEchoFilter)
-    origins = settings.origins
-    if origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=[o for o in origins if not o.endswith(":*")],
-            allow_origin_regex=_port_wildcards(origins),
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-            # MCP sends protocol headers whose names vary (Mcp-Param-*); origins are already
-            # restricted, so any request header is allowed from them.
-            allow_headers=["*"],
-            expose_headers=["Mcp-Session-Id", "Mcp-Protocol-Version"],
-            max_age=600,
-        )
-    app.add_middleware(OriginAllowList, allowed_origins=origins)
+    app.add_middleware(OriginAllowList, allowed_origins=settings.origins)
     return app
 
 

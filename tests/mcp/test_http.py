@@ -146,7 +146,21 @@ async def test_an_allowed_browser_origin_gets_cors_and_can_read_the_session_id(
     assert initialized.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
     assert "Mcp-Session-Id" in initialized.headers["access-control-expose-headers"]
     assert initialized.headers["mcp-session-id"]
+    assert "Origin" in initialized.headers["vary"]
     assert port_wildcard.status_code == 200
+
+
+async def test_a_request_without_an_origin_gets_no_cors_headers_yet_varies_on_origin(
+    http_server: HttpServer,
+) -> None:
+    """Hosts send no Origin: no CORS answer, but caches learn a browser's could differ."""
+    async with httpx.AsyncClient(base_url=http_server.base) as raw:
+        initialized = await raw.post("/mcp", json=INITIALIZE, headers=MCP_HEADERS)
+        health = await raw.get("/healthz")
+    for response in (initialized, health):
+        assert response.status_code == 200
+        assert not [name for name in response.headers if name.startswith("access-control-")]
+        assert [v.strip() for v in response.headers["vary"].split(",")].count("Origin") == 1
 
 
 @pytest.mark.parametrize("method", ["OPTIONS", "POST", "GET"])
